@@ -1,0 +1,122 @@
+"""Reductions: sum, mean, var, max, min over all axes or some.
+
+`axis` is None, an int or a tuple of ints (negative counts from the end).
+Backward re-inserts the reduced axes and broadcasts the gradient back.
+"""
+
+import numpy as np
+
+from ..function import Function
+
+
+def normalize_axis(axis, ndim, op):
+    """`axis` as a sorted tuple of non-negative ints (None means every axis)."""
+    if axis is None:
+        return tuple(range(ndim))
+    axes = (axis,) if isinstance(axis, (int, np.integer)) else tuple(axis)
+    out = []
+    for ax in axes:
+        if not isinstance(ax, (int, np.integer)):
+            raise TypeError(f"{op}: axis must be an int or a tuple of ints, got {axis!r}")
+        if not -max(ndim, 1) <= ax < max(ndim, 1):
+            raise ValueError(f"{op}: axis {ax} is out of range for a tensor of {ndim} dimensions")
+        out.append(int(ax) % max(ndim, 1))
+    if len(set(out)) != len(out):
+        raise ValueError(f"{op}: axis {axis!r} repeats a dimension")
+    return tuple(sorted(out)) if ndim else ()
+
+
+def _expand(grad, shape, axes, keepdims):
+    """Bring a reduced gradient back to `shape` (a read-only broadcast view)."""
+    if not keepdims and axes:
+        grad = np.expand_dims(grad, axes)
+    return np.broadcast_to(grad, shape)
+
+
+class Sum(Function):
+    """out = sum of a over axes;  d/da = 1 for every summed element"""
+    name = "sum"
+
+    @staticmethod
+    def forward(ctx, a, axis=None, keepdims=False):
+        a = np.asarray(a)
+        axes = normalize_axis(axis, a.ndim, "sum")
+        ctx.save_for_backward(a.shape, axes, keepdims)
+        return np.sum(a, axis=axes, keepdims=keepdims)
+
+    @staticmethod
+    def backward(ctx, grad_output):
+        shape, axes, keepdims = ctx.saved_tensors
+        return _expand(grad_output, shape, axes, keepdims)
+
+
+class Mean(Function):
+    """out = sum of a over axes / n;  d/da = 1/n"""
+    name = "mean"
+
+    @staticmethod
+    def forward(ctx, a, axis=None, keepdims=False):
+        a = np.asarray(a)
+        axes = normalize_axis(axis, a.ndim, "mean")
+        n = int(np.prod([a.shape[i] for i in axes]))
+        ctx.save_for_backward(a.shape, axes, keepdims, n)
+        return np.mean(a, axis=axes, keepdims=keepdims)
+
+    @staticmethod
+    def backward(ctx, grad_output):
+        shape, axes, keepdims, n = ctx.saved_tensors
+        return _expand(grad_output / n, shape, axes, keepdims)
+
+
+class Var(Function):
+    """out = sum((a - mean)^2) / (n - correction);  d/da = 2 (a - mean) / (n - correction)"""
+    name = "var"
+
+    @staticmethod
+    def forward(ctx, a, axis=None, keepdims=False, correction=1):
+        a = np.asarray(a)
+        axes = normalize_axis(axis, a.ndim, "var")
+        n = int(np.prod([a.shape[i] for i in axes]))
+        centred = a - a.mean(axis=axes, keepdims=True)
+        ctx.save_for_backward(centred, axes, keepdims, n - correction)
+        with np.errstate(divide="ignore", invalid="ignore"):
+            return np.sum(centred * centred, axis=axes, keepdims=keepdims) / (n - correction)
+
+    @staticmethod
+    def backward(ctx, grad_output):
+        centred, axes, keepdims, dof = ctx.saved_tensors
+        g = grad_output if keepdims or not axes else np.expand_dims(grad_output, axes)
+        return g * centred * (2 / dof)
+
+
+class _Extremum(Function):
+    """max or min over axes; the gradient is shared evenly among tied extremes"""
+    reduce = None
+
+    @classmethod
+    def forward(cls, ctx, a, axis=None, keepdims=False):
+        a = np.asarray(a)
+        axes = normalize_axis(axis, a.ndim, cls.name)
+        if a.size == 0:
+            raise ValueError(f"{cls.name}: cannot reduce an empty tensor of shape {a.shape}")
+        out = cls.reduce(a, axis=axes, keepdims=True)
+        ctx.save_for_backward(a == out, axes, keepdims)
+        return out if keepdims else np.squeeze(out, axis=axes)
+
+    @staticmethod
+    def backward(ctx, grad_output):
+        hit, axes, keepdims = ctx.saved_tensors
+        if not keepdims and axes:
+            grad_output = np.expand_dims(grad_output, axes)
+        count = hit.sum(axis=axes, keepdims=True)
+        return hit * (grad_output / count)
+
+
+class Max(_Extremum):
+    name = "max"
+    reduce = staticmethod(np.max)
+
+
+class Min(_Extremum):
+    name = "min"
+    reduce = staticmethod(np.min)

@@ -1,0 +1,344 @@
+"""`Scalar`: one Python float per graph node, for hand-worked teaching graphs.
+
+It shares the graph core (`graph.py`), the `Function` protocol and the
+visualiser with `Tensor`; only the data differ. Its operations, below, compute
+on floats with `math` and follow IEEE rules where Python would raise
+(1/0 is inf, log 0 is -inf), as numpy does for tensors.
+"""
+
+import math
+import numbers
+
+from .function import Function
+from .graph import state
+
+_INF = math.inf
+
+
+def _number(x, op):
+    """An operand as a float, or a Scalar as is; anything else is a TypeError."""
+    if isinstance(x, Scalar):
+        return x
+    if isinstance(x, numbers.Real) and not isinstance(x, bool):
+        return float(x)
+    if getattr(x, "_value_type", None) is not None:
+        return x                    # a Tensor: Function.apply names the mix
+    raise TypeError(f"{op}: a Scalar combines with numbers and Scalars, "
+                    f"not with {type(x).__name__}")
+
+
+def _div(a, b):
+    try:
+        return a / b
+    except ZeroDivisionError:
+        if a == 0 or a != a:
+            return math.nan
+        return math.copysign(_INF, a) * math.copysign(1.0, b)
+
+
+def _pow(a, b):
+    try:
+        out = a ** b
+    except ZeroDivisionError:
+        return _INF
+    except OverflowError:
+        return _INF
+    return math.nan if isinstance(out, complex) else out
+
+
+def _exp(a):
+    try:
+        return math.exp(a)
+    except OverflowError:
+        return _INF
+
+
+def _log(a):
+    if a > 0:
+        return math.log(a)
+    return -_INF if a == 0 else math.nan
+
+
+class Add(Function):
+    """out = a + b;  d/da = 1, d/db = 1"""
+    name = "add"
+
+    @staticmethod
+    def forward(ctx, a, b):
+        return a + b
+
+    @staticmethod
+    def backward(ctx, grad_output):
+        return grad_output, grad_output
+
+
+class Sub(Function):
+    """out = a - b;  d/da = 1, d/db = -1"""
+    name = "sub"
+
+    @staticmethod
+    def forward(ctx, a, b):
+        return a - b
+
+    @staticmethod
+    def backward(ctx, grad_output):
+        return grad_output, -grad_output
+
+
+class Mul(Function):
+    """out = a * b;  d/da = b, d/db = a"""
+    name = "mul"
+
+    @staticmethod
+    def forward(ctx, a, b):
+        ctx.save_for_backward(a, b)
+        return a * b
+
+    @staticmethod
+    def backward(ctx, grad_output):
+        a, b = ctx.saved_tensors
+        return grad_output * b, grad_output * a
+
+
+class Div(Function):
+    """out = a / b;  d/da = 1/b, d/db = -a/b^2"""
+    name = "div"
+
+    @staticmethod
+    def forward(ctx, a, b):
+        ctx.save_for_backward(a, b)
+        return _div(a, b)
+
+    @staticmethod
+    def backward(ctx, grad_output):
+        a, b = ctx.saved_tensors
+        ga = _div(grad_output, b)
+        return ga, -ga * _div(a, b)
+
+
+class Pow(Function):
+    """out = a ** b;  d/da = b a^(b-1), d/db = out ln a"""
+    name = "pow"
+
+    @staticmethod
+    def forward(ctx, a, b):
+        out = _pow(a, b)
+        ctx.save_for_backward(a, b, out)
+        return out
+
+    @staticmethod
+    def backward(ctx, grad_output):
+        a, b, out = ctx.saved_tensors
+        ga = grad_output * b * _pow(a, b - 1)
+        gb = grad_output * out * _log(a) if isinstance(ctx.inputs[1], Scalar) else None
+        return ga, gb
+
+
+class Neg(Function):
+    """out = -a;  d/da = -1"""
+    name = "neg"
+
+    @staticmethod
+    def forward(ctx, a):
+        return -a
+
+    @staticmethod
+    def backward(ctx, grad_output):
+        return -grad_output
+
+
+class Exp(Function):
+    """out = e^a;  d/da = out"""
+    name = "exp"
+
+    @staticmethod
+    def forward(ctx, a):
+        out = _exp(a)
+        ctx.save_for_backward(out)
+        return out
+
+    @staticmethod
+    def backward(ctx, grad_output):
+        (out,) = ctx.saved_tensors
+        return grad_output * out
+
+
+class Log(Function):
+    """out = ln a;  d/da = 1/a"""
+    name = "log"
+
+    @staticmethod
+    def forward(ctx, a):
+        ctx.save_for_backward(a)
+        return _log(a)
+
+    @staticmethod
+    def backward(ctx, grad_output):
+        (a,) = ctx.saved_tensors
+        return _div(grad_output, a)
+
+
+class Tanh(Function):
+    """out = tanh a;  d/da = 1 - out^2"""
+    name = "tanh"
+
+    @staticmethod
+    def forward(ctx, a):
+        out = math.tanh(a)
+        ctx.save_for_backward(out)
+        return out
+
+    @staticmethod
+    def backward(ctx, grad_output):
+        (out,) = ctx.saved_tensors
+        return grad_output * (1.0 - out * out)
+
+
+class Sigmoid(Function):
+    """out = 1 / (1 + e^-a);  d/da = out (1 - out)"""
+    name = "sigmoid"
+
+    @staticmethod
+    def forward(ctx, a):
+        if a >= 0:
+            out = 1.0 / (1.0 + math.exp(-a))
+        else:
+            e = _exp(a)
+            out = e / (1.0 + e)
+        ctx.save_for_backward(out)
+        return out
+
+    @staticmethod
+    def backward(ctx, grad_output):
+        (out,) = ctx.saved_tensors
+        return grad_output * out * (1.0 - out)
+
+
+class Relu(Function):
+    """out = max(a, 0);  d/da = 1 where a > 0, else 0"""
+    name = "relu"
+
+    @staticmethod
+    def forward(ctx, a):
+        out = a if a > 0 else 0.0
+        ctx.save_for_backward(out)
+        return out
+
+    @staticmethod
+    def backward(ctx, grad_output):
+        (out,) = ctx.saved_tensors
+        return grad_output if out > 0 else 0.0
+
+
+class Scalar:
+    """A single float in the graph. Every Scalar gets its `.grad` filled by backward."""
+
+    __slots__ = ("data", "grad", "requires_grad", "grad_fn", "label", "scope", "__weakref__")
+    _retains_grad = True
+    _output_nr = 0
+
+    def __init__(self, data, label=""):
+        if isinstance(data, Scalar):
+            data = data.data
+        if not isinstance(data, numbers.Real) or isinstance(data, bool):
+            raise TypeError(f"Scalar: data must be a real number, got {type(data).__name__}")
+        self.data = float(data)
+        self.grad = 0.0
+        self.requires_grad = True
+        self.grad_fn = None
+        self.label = label
+        self.scope = state.scope
+
+    @classmethod
+    def _from_op(cls, out):
+        s = object.__new__(Scalar)
+        s.data = out
+        s.grad = 0.0
+        s.requires_grad = False
+        s.grad_fn = None
+        s.label = ""
+        s.scope = state.scope
+        return s
+
+    # -- the graph protocol (see graph.py) -----------------------------------
+    def _conform_grad(self, g, node, i):
+        return float(g)
+
+    def _accumulate_grad(self, g):
+        self.grad += g
+
+    @property
+    def is_leaf(self):
+        return self.grad_fn is None
+
+    shape = ()
+
+    def backward(self, grad=1.0, retain_graph=False):
+        """Backpropagate from this Scalar; every Scalar on the way gets its `.grad`."""
+        from .graph import backward
+        backward(self, float(grad), retain_graph)
+
+    def zero_grad(self):
+        self.grad = 0.0
+
+    def item(self):
+        return self.data
+
+    def __float__(self):
+        return self.data
+
+    def __repr__(self):
+        name = f"{self.label}: " if self.label else ""
+        return f"Scalar({name}data={self.data:.6g}, grad={self.grad:.6g})"
+
+    # -- arithmetic -----------------------------------------------------------
+    def __add__(self, other):
+        return Add.apply(self, _number(other, "add"))
+
+    def __radd__(self, other):
+        return Add.apply(_number(other, "add"), self)
+
+    def __sub__(self, other):
+        return Sub.apply(self, _number(other, "sub"))
+
+    def __rsub__(self, other):
+        return Sub.apply(_number(other, "sub"), self)
+
+    def __mul__(self, other):
+        return Mul.apply(self, _number(other, "mul"))
+
+    def __rmul__(self, other):
+        return Mul.apply(_number(other, "mul"), self)
+
+    def __truediv__(self, other):
+        return Div.apply(self, _number(other, "div"))
+
+    def __rtruediv__(self, other):
+        return Div.apply(_number(other, "div"), self)
+
+    def __pow__(self, other):
+        return Pow.apply(self, _number(other, "pow"))
+
+    def __rpow__(self, other):
+        return Pow.apply(_number(other, "pow"), self)
+
+    def __neg__(self):
+        return Neg.apply(self)
+
+    def exp(self):
+        return Exp.apply(self)
+
+    def log(self):
+        return Log.apply(self)
+
+    def tanh(self):
+        return Tanh.apply(self)
+
+    def sigmoid(self):
+        return Sigmoid.apply(self)
+
+    def relu(self):
+        return Relu.apply(self)
+
+
+Scalar._value_type = Scalar

@@ -1,0 +1,550 @@
+"""`Tensor`: a numpy array that records the operations made with it.
+
+The class is thin: every operator and method hands its work to an operation
+in `autograd/ops`, whose `forward` and `backward` sit side by side.
+"""
+
+import numbers
+
+import numpy as np
+
+from . import graph
+from .graph import state
+from .ops import sum_to
+from .ops import elementwise as ew
+from .ops import linalg, reduce
+from .ops import shape as shape_ops
+
+_default_dtype = [np.dtype(np.float32)]
+
+
+def set_default_dtype(dtype):
+    """Set the dtype that Python numbers and lists become (float32 unless changed)."""
+    dtype = np.dtype(dtype)
+    if dtype.kind != "f":
+        raise TypeError(f"set_default_dtype: the default dtype must be a float type, got {dtype}")
+    _default_dtype[0] = dtype
+
+
+def get_default_dtype():
+    return _default_dtype[0]
+
+
+def _to_array(data, dtype, op="Tensor"):
+    """Turn user data into an ndarray, with a clear error for what is not numeric."""
+    if isinstance(data, Tensor):
+        arr = data.data
+    elif isinstance(data, np.ndarray):
+        arr = data
+    elif isinstance(data, (numbers.Number, np.generic, list, tuple)) and not isinstance(data, str):
+        if getattr(data, "_value_type", None) is not None:
+            raise TypeError(f"{op}: cannot make a Tensor from a {type(data).__name__}")
+        try:
+            arr = np.asarray(data)
+        except ValueError as exc:
+            raise ValueError(f"{op}: data must be a rectangular nested list of numbers ({exc})") from None
+        if isinstance(data, (numbers.Number, list, tuple)) and arr.dtype.kind in "iuf" and dtype is None:
+            arr = arr.astype(_default_dtype[0])
+    else:
+        raise TypeError(f"{op}: data must be a number, a (nested) list of numbers, an ndarray "
+                        f"or a Tensor, got {type(data).__name__}")
+    if arr.dtype.kind not in "biufc":
+        raise TypeError(f"{op}: data must be numeric, got an array of dtype {arr.dtype}")
+    if dtype is not None:
+        arr = arr.astype(dtype, copy=False)
+    return arr
+
+
+def _operand(x):
+    """A second operand as the operations take it, or None when it is not one."""
+    if isinstance(x, (Tensor, np.ndarray, float, int)) or getattr(x, "_value_type", None):
+        return x
+    if isinstance(x, np.generic):
+        return x.item()          # numpy scalars combine like Python numbers
+    if isinstance(x, (list, tuple)):
+        return _to_array(x, None)
+    return None
+
+
+def _axis_args(op, axis, dim, keepdims, keepdim):
+    if dim is not None:
+        if axis is not None:
+            raise TypeError(f"{op}: give axis= or dim=, not both")
+        axis = dim
+    if keepdim is not None:
+        keepdims = keepdim
+    return axis, bool(keepdims)
+
+
+def _index_part(p):
+    if isinstance(p, Tensor):
+        p = p.data
+    if isinstance(p, list):
+        p = np.asarray(p)
+    if isinstance(p, np.ndarray) and p.dtype.kind not in "biu":
+        raise IndexError(f"getitem: an index array must hold integers or booleans, got dtype {p.dtype}")
+    return p
+
+
+def _shape_args(shape):
+    if len(shape) == 1 and isinstance(shape[0], (tuple, list)):
+        shape = tuple(shape[0])
+    return tuple(int(s) for s in shape)
+
+
+class Tensor:
+    """A numpy array in the graph. See the module docstring of `autograd`."""
+
+    __slots__ = ("data", "grad", "requires_grad", "grad_fn", "label", "scope",
+                 "_retains_grad", "_output_nr", "__weakref__")
+    __array_ufunc__ = None       # numpy defers to our reflected operators
+    __hash__ = object.__hash__   # == is elementwise, identity is the hash
+
+    def __init__(self, data, requires_grad=False, dtype=None, label=None):
+        self.data = _to_array(data, dtype)
+        self.grad = None
+        self.requires_grad = False
+        self.grad_fn = None
+        self.label = label
+        self.scope = state.scope
+        self._retains_grad = False
+        self._output_nr = 0
+        if requires_grad:
+            self.requires_grad_(True)
+
+    @classmethod
+    def _from_op(cls, out):
+        t = object.__new__(Tensor)
+        t.data = out if type(out) is np.ndarray else np.asarray(out)
+        t.grad = None
+        t.requires_grad = False
+        t.grad_fn = None
+        t.label = None
+        t.scope = state.scope
+        t._retains_grad = False
+        t._output_nr = 0
+        return t
+
+    # -- the graph protocol (see graph.py) -----------------------------------
+    def _conform_grad(self, g, node, i):
+        data = self.data
+        if type(g) is not np.ndarray:
+            g = np.asarray(g)
+        if g.shape != data.shape:
+            reduced = sum_to(g, data.shape)
+            if reduced is None:
+                raise RuntimeError(
+                    f"{node.name}: backward returned a gradient of shape {g.shape} for input {i}, "
+                    f"which has shape {data.shape}")
+            g = reduced
+        if g.dtype != data.dtype:
+            g = g.astype(data.dtype)
+        return g
+
+    def _accumulate_grad(self, g):
+        if self.grad is None:
+            if not g.flags.writeable:          # a broadcast view: give the user a real array
+                g = g.copy()
+            self.grad = Tensor._from_op(g)
+        else:
+            self.grad = Tensor._from_op(self.grad.data + g)
+
+    # -- attributes ---------------------------------------------------------
+    @property
+    def is_leaf(self):
+        return self.grad_fn is None
+
+    @property
+    def shape(self):
+        return self.data.shape
+
+    @property
+    def ndim(self):
+        return self.data.ndim
+
+    @property
+    def dtype(self):
+        return self.data.dtype
+
+    def size(self, dim=None):
+        return self.data.shape if dim is None else self.data.shape[dim]
+
+    def numel(self):
+        return self.data.size
+
+    def dim(self):
+        return self.data.ndim
+
+    def __len__(self):
+        if self.data.ndim == 0:
+            raise TypeError("len() of a 0-d tensor")
+        return len(self.data)
+
+    def __iter__(self):
+        return iter(self.unbind(0))
+
+    def __bool__(self):
+        if self.data.size != 1:
+            raise RuntimeError(f"bool of a tensor with {self.data.size} elements is ambiguous")
+        return bool(self.data)
+
+    def __float__(self):
+        return float(self.item())
+
+    def __int__(self):
+        return int(self.item())
+
+    def __repr__(self):
+        body = np.array2string(self.data, separator=", ", precision=4, threshold=50,
+                               prefix="Tensor(")
+        extra = []
+        if self.data.dtype != _default_dtype[0] and self.data.dtype.kind == "f" or self.data.dtype.kind != "f":
+            extra.append(f"dtype={self.data.dtype}")
+        if self.grad_fn is not None:
+            extra.append(f"grad_fn={self.grad_fn!r}")
+        elif self.requires_grad:
+            extra.append("requires_grad=True")
+        if self.label:
+            extra.append(f"label={self.label!r}")
+        return "Tensor(" + body + "".join(", " + e for e in extra) + ")"
+
+    # -- leaves and gradients ---------------------------------------------------
+    def item(self):
+        if self.data.size != 1:
+            raise ValueError(f"item: only a tensor with one element converts to a Python number, "
+                             f"this one has shape {self.data.shape}")
+        return self.data.item()
+
+    def numpy(self):
+        return self.data
+
+    def tolist(self):
+        return self.data.tolist()
+
+    def detach(self):
+        t = Tensor._from_op(self.data)
+        t.label = self.label
+        return t
+
+    def requires_grad_(self, flag=True):
+        if flag and self.data.dtype.kind not in "fc":
+            raise TypeError(f"requires_grad: only float tensors can require gradients, this one has "
+                            f"dtype {self.data.dtype}; make it with a float dtype")
+        if not flag and self.grad_fn is not None:
+            raise RuntimeError("requires_grad_: cannot turn gradients off for a non-leaf tensor; "
+                               "use .detach()")
+        self.requires_grad = bool(flag)
+        return self
+
+    def retain_grad(self):
+        if self.grad_fn is not None:
+            self._retains_grad = True
+        return self
+
+    def zero_grad(self):
+        self.grad = None
+
+    def backward(self, grad=None, retain_graph=False):
+        """Backpropagate from this tensor; gradients add up in `.grad` of leaves."""
+        if not self.requires_grad:
+            raise RuntimeError("backward: this tensor does not require grad and has no grad_fn "
+                               "(no input of the computation had requires_grad=True)")
+        if grad is None:
+            if self.data.size != 1:
+                raise RuntimeError(
+                    f"backward: grad can be omitted only for a tensor with one element; this one "
+                    f"has shape {self.data.shape}, so pass grad= of that shape")
+            g = np.ones_like(self.data)
+        else:
+            g = grad.data if isinstance(grad, Tensor) else np.asarray(grad)
+            if g.shape != self.data.shape and not (g.size == 1 and self.data.size == 1):
+                raise ValueError(f"backward: grad has shape {g.shape} but the tensor has shape "
+                                 f"{self.data.shape}; they must be equal")
+            g = np.array(g, dtype=self.data.dtype).reshape(self.data.shape)
+        graph.backward(self, g, retain_graph)
+
+    # -- arithmetic ---------------------------------------------------------------
+    def __add__(self, other):
+        other = _operand(other)
+        return NotImplemented if other is None else ew.Add.apply(self, other)
+
+    def __radd__(self, other):
+        other = _operand(other)
+        return NotImplemented if other is None else ew.Add.apply(other, self)
+
+    def __sub__(self, other):
+        other = _operand(other)
+        return NotImplemented if other is None else ew.Sub.apply(self, other)
+
+    def __rsub__(self, other):
+        other = _operand(other)
+        return NotImplemented if other is None else ew.Sub.apply(other, self)
+
+    def __mul__(self, other):
+        other = _operand(other)
+        return NotImplemented if other is None else ew.Mul.apply(self, other)
+
+    def __rmul__(self, other):
+        other = _operand(other)
+        return NotImplemented if other is None else ew.Mul.apply(other, self)
+
+    def __truediv__(self, other):
+        other = _operand(other)
+        return NotImplemented if other is None else ew.Div.apply(self, other)
+
+    def __rtruediv__(self, other):
+        other = _operand(other)
+        return NotImplemented if other is None else ew.Div.apply(other, self)
+
+    def __pow__(self, other):
+        other = _operand(other)
+        return NotImplemented if other is None else ew.Pow.apply(self, other)
+
+    def __rpow__(self, other):
+        other = _operand(other)
+        return NotImplemented if other is None else ew.Pow.apply(other, self)
+
+    def __matmul__(self, other):
+        other = _operand(other)
+        return NotImplemented if other is None else linalg.MatMul.apply(self, other)
+
+    def __rmatmul__(self, other):
+        other = _operand(other)
+        return NotImplemented if other is None else linalg.MatMul.apply(other, self)
+
+    def __neg__(self):
+        return ew.Neg.apply(self)
+
+    def __pos__(self):
+        return self
+
+    def __abs__(self):
+        return ew.Abs.apply(self)
+
+    # comparisons: boolean tensors, outside the graph
+    def _compare(self, other, op):
+        other = _operand(other)
+        if other is None:
+            return NotImplemented
+        raw = other.data if isinstance(other, Tensor) else other
+        return Tensor._from_op(op(self.data, raw))
+
+    def __lt__(self, other):
+        return self._compare(other, np.less)
+
+    def __le__(self, other):
+        return self._compare(other, np.less_equal)
+
+    def __gt__(self, other):
+        return self._compare(other, np.greater)
+
+    def __ge__(self, other):
+        return self._compare(other, np.greater_equal)
+
+    def __eq__(self, other):
+        return self._compare(other, np.equal)
+
+    def __ne__(self, other):
+        return self._compare(other, np.not_equal)
+
+    # -- elementwise functions ------------------------------------------------------
+    def abs(self):
+        return ew.Abs.apply(self)
+
+    def exp(self):
+        return ew.Exp.apply(self)
+
+    def log(self):
+        return ew.Log.apply(self)
+
+    def log1p(self):
+        return ew.Log1p.apply(self)
+
+    def sqrt(self):
+        return ew.Sqrt.apply(self)
+
+    def tanh(self):
+        return ew.Tanh.apply(self)
+
+    def sigmoid(self):
+        return ew.Sigmoid.apply(self)
+
+    def relu(self):
+        return ew.Relu.apply(self)
+
+    def erf(self):
+        return ew.Erf.apply(self)
+
+    def clip(self, min=None, max=None):
+        return ew.Clip.apply(self, low=min, high=max)
+
+    clamp = clip
+
+    def to(self, dtype):
+        """The same values in another dtype; the gradient comes back in this tensor's dtype."""
+        dtype = np.dtype(dtype)
+        if dtype == self.data.dtype:
+            return self
+        return ew.Cast.apply(self, dtype)
+
+    def float(self):
+        return self.to(np.float32)
+
+    def double(self):
+        return self.to(np.float64)
+
+    def long(self):
+        return self.to(np.int64)
+
+    # -- reductions -------------------------------------------------------------
+    def sum(self, axis=None, keepdims=False, *, dim=None, keepdim=None):
+        axis, keepdims = _axis_args("sum", axis, dim, keepdims, keepdim)
+        return reduce.Sum.apply(self, axis=axis, keepdims=keepdims)
+
+    def mean(self, axis=None, keepdims=False, *, dim=None, keepdim=None):
+        axis, keepdims = _axis_args("mean", axis, dim, keepdims, keepdim)
+        return reduce.Mean.apply(self, axis=axis, keepdims=keepdims)
+
+    def var(self, axis=None, keepdims=False, *, dim=None, keepdim=None, correction=1, unbiased=None):
+        """PyTorch's variance: divides by n - correction (unbiased by default)."""
+        axis, keepdims = _axis_args("var", axis, dim, keepdims, keepdim)
+        if unbiased is not None:
+            correction = 1 if unbiased else 0
+        return reduce.Var.apply(self, axis=axis, keepdims=keepdims, correction=correction)
+
+    def max(self, axis=None, keepdims=False, *, dim=None, keepdim=None):
+        axis, keepdims = _axis_args("max", axis, dim, keepdims, keepdim)
+        return reduce.Max.apply(self, axis=axis, keepdims=keepdims)
+
+    def min(self, axis=None, keepdims=False, *, dim=None, keepdim=None):
+        axis, keepdims = _axis_args("min", axis, dim, keepdims, keepdim)
+        return reduce.Min.apply(self, axis=axis, keepdims=keepdims)
+
+    def logsumexp(self, axis=None, keepdims=False, *, dim=None, keepdim=None):
+        """log(sum(exp(x))), computed without overflow: max + log(sum(exp(x - max)))."""
+        axis, keepdims = _axis_args("logsumexp", axis, dim, keepdims, keepdim)
+        m = self.max(axis=axis, keepdims=True).detach()
+        out = (self - m).exp().sum(axis=axis, keepdims=True).log() + m
+        if not keepdims:
+            out = out.squeeze(axis) if axis is not None else out.reshape(())
+        return out
+
+    # -- shape ------------------------------------------------------------------
+    def reshape(self, *shape):
+        shape = _shape_args(shape)
+        if shape == self.data.shape:
+            return self
+        return shape_ops.Reshape.apply(self, shape)
+
+    view = reshape
+
+    def permute(self, *dims):
+        dims = _shape_args(dims)
+        if sorted(d % max(self.ndim, 1) for d in dims) != list(range(self.ndim)):
+            raise ValueError(f"permute: dims {dims} must be a reordering of the {self.ndim} "
+                             f"dimensions of a tensor of shape {self.shape}")
+        return shape_ops.Permute.apply(self, tuple(d % self.ndim for d in dims))
+
+    def transpose(self, dim0, dim1):
+        """Swap two dimensions (PyTorch's meaning, not numpy's)."""
+        n = self.ndim
+        for d in (dim0, dim1):
+            if not -n <= d < n:
+                raise ValueError(f"transpose: dimension {d} is out of range for shape {self.shape}")
+        dims = list(range(n))
+        dims[dim0], dims[dim1] = dims[dim1], dims[dim0]
+        return shape_ops.Permute.apply(self, tuple(dims))
+
+    @property
+    def T(self):
+        return self if self.ndim < 2 else shape_ops.Permute.apply(self, tuple(range(self.ndim))[::-1])
+
+    def squeeze(self, dim=None):
+        shp = self.data.shape
+        if dim is None:
+            new = tuple(s for s in shp if s != 1)
+        else:
+            dims = {d % max(len(shp), 1) for d in ((dim,) if isinstance(dim, int) else dim)}
+            new = tuple(s for i, s in enumerate(shp) if not (i in dims and s == 1))
+        return self.reshape(new)
+
+    def unsqueeze(self, dim):
+        n = self.ndim + 1
+        if not -n <= dim < n:
+            raise ValueError(f"unsqueeze: dim {dim} is out of range for a result of {n} dimensions")
+        new = list(self.data.shape)
+        new.insert(dim % n, 1)
+        return self.reshape(tuple(new))
+
+    def flatten(self, start_dim=0, end_dim=-1):
+        shp = self.data.shape
+        if not shp:
+            return self.reshape((1,))
+        s, e = start_dim % len(shp), end_dim % len(shp)
+        if s > e:
+            raise ValueError(f"flatten: start_dim {start_dim} comes after end_dim {end_dim}")
+        return self.reshape(shp[:s] + (int(np.prod(shp[s:e + 1])),) + shp[e + 1:])
+
+    def expand(self, *sizes):
+        sizes = _shape_args(sizes)
+        lead = len(sizes) - self.ndim
+        if lead < 0:
+            raise ValueError(f"expand: {len(sizes)} sizes given for a tensor of shape {self.shape}")
+        shape_out = tuple(self.shape[i - lead] if s == -1 and i >= lead else s
+                          for i, s in enumerate(sizes))
+        return self.broadcast_to(shape_out)
+
+    def broadcast_to(self, shape):
+        shape = tuple(shape)
+        if shape == self.data.shape:
+            return self
+        return shape_ops.Expand.apply(self, shape)
+
+    def __getitem__(self, index):
+        if isinstance(index, tuple):
+            index = tuple(_index_part(p) for p in index)
+        else:
+            index = _index_part(index)
+        return shape_ops.GetItem.apply(self, index)
+
+    def __setitem__(self, index, value):
+        if self.requires_grad:
+            raise RuntimeError("setitem: cannot assign into a tensor that requires grad (it would "
+                               "silently change the graph); build a new tensor, e.g. with ag.where")
+        if isinstance(index, tuple):
+            index = tuple(_index_part(p) for p in index)
+        else:
+            index = _index_part(index)
+        self.data[index] = value.data if isinstance(value, Tensor) else value
+
+    def unbind(self, dim=0):
+        """The slices along `dim`, as one node with several outputs."""
+        return shape_ops.Unbind.apply(self, axis=dim)
+
+    def split(self, split_size_or_sections, dim=0):
+        """PyTorch's split: pieces of a given size (the last may be smaller) or a list of sizes."""
+        n = self.shape[dim]
+        if isinstance(split_size_or_sections, (int, np.integer)):
+            size = int(split_size_or_sections)
+            if size <= 0:
+                raise ValueError(f"split: the piece size must be positive, got {size}")
+            sizes = [size] * (n // size) + ([n % size] if n % size else [])
+        else:
+            sizes = [int(s) for s in split_size_or_sections]
+            if sum(sizes) != n or any(s < 0 for s in sizes):
+                raise ValueError(f"split: sizes {sizes} must be non-negative and add up to {n}, "
+                                 f"the length of dimension {dim} of shape {self.shape}")
+        return shape_ops.Split.apply(self, [int(b) for b in np.cumsum(sizes)[:-1]], axis=dim)
+
+    def chunk(self, chunks, dim=0):
+        """PyTorch's chunk: at most `chunks` pieces of equal size (the last may be smaller)."""
+        if chunks <= 0:
+            raise ValueError(f"chunk: the number of chunks must be positive, got {chunks}")
+        n = self.shape[dim]
+        return self.split(max(-(-n // chunks), 1), dim)
+
+    def matmul(self, other):
+        return self @ other
+
+
+Tensor._value_type = Tensor
