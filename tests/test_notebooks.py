@@ -1,0 +1,68 @@
+"""The course notebooks: stored clean, in step with their sources, and every one runs.
+
+Each notebook asserts what it teaches in its own cells, so running it under a real
+Jupyter kernel checks the lesson as well as the code.
+"""
+
+import sys
+from pathlib import Path
+
+import pytest
+
+nbformat = pytest.importorskip("nbformat")
+nbclient = pytest.importorskip("nbclient")
+pytest.importorskip("ipykernel")
+
+ROOT = Path(__file__).resolve().parent.parent
+NOTEBOOKS = ROOT / "notebooks"
+PATHS = sorted(NOTEBOOKS.glob("[0-9][0-9]_*.ipynb"))
+DRAWING_TYPES = ("image/svg+xml", "image/png", "text/html")
+CELL_TIMEOUT = 300
+
+sys.path.insert(0, str(NOTEBOOKS))
+import generate  # noqa: E402  (notebooks/generate.py, the notebooks' writer)
+
+
+def test_there_are_eleven_notebooks():
+    names = [p.name for p in PATHS]
+    assert len(names) == 11, f"expected notebooks 01..11, found {names}"
+    assert [n[:2] for n in names] == [f"{k:02d}" for k in range(1, 12)], names
+
+
+@pytest.mark.parametrize("path", PATHS, ids=lambda p: p.stem)
+def test_notebook_is_stored_without_outputs(path):
+    nb = nbformat.read(path, as_version=4)
+    for k, cell in enumerate(nb.cells):
+        if cell.cell_type != "code":
+            continue
+        assert cell.outputs == [], f"{path.name}: code cell {k} is stored with outputs"
+        assert cell.execution_count is None, \
+            f"{path.name}: code cell {k} is stored with execution count {cell.execution_count}"
+
+
+@pytest.mark.parametrize("path", PATHS, ids=lambda p: p.stem)
+def test_notebook_matches_its_source(path):
+    source = generate.SOURCES / (path.stem + ".py")
+    assert source.exists(), f"{path.name} has no source {source.name} in notebooks/src/"
+    assert path.read_text() == generate.notebook_text(source), \
+        f"{path.name} differs from notebooks/src/{source.name}; run python notebooks/generate.py"
+
+
+def drawings(nb):
+    """Outputs that show a drawing: an SVG graph, a plot image or an HTML stepper."""
+    return [out for cell in nb.cells if cell.cell_type == "code"
+            for out in cell.outputs
+            if out.output_type in ("display_data", "execute_result")
+            and any(kind in out.get("data", {}) for kind in DRAWING_TYPES)]
+
+
+@pytest.mark.parametrize("path", PATHS, ids=lambda p: p.stem)
+def test_notebook_runs_and_draws(path):
+    nb = nbformat.read(path, as_version=4)
+    client = nbclient.NotebookClient(nb, timeout=CELL_TIMEOUT, kernel_name="python3",
+                                     resources={"metadata": {"path": str(NOTEBOOKS)}})
+    try:
+        client.execute()
+    except nbclient.exceptions.CellExecutionError as exc:
+        pytest.fail(f"{path.name} failed:\n{exc}", pytrace=False)
+    assert drawings(nb), f"{path.name} ran but displayed no drawing (SVG, image or HTML)"
