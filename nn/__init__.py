@@ -1,0 +1,8 @@
+"""Neural-network modules built from autograd operations alone (no hand-written backward).
+
+    module.py      Module, Parameter, Sequential, ModuleList, ModuleDict
+    init.py        weight initialisation (torch.nn.init's names)
+"""
+
+from . import init
+from .module import Module, ModuleDict, ModuleList, Parameter, Sequential
