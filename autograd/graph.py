@@ -120,17 +120,21 @@ def topological_order(root):
     million operations needs no recursion.
     """
     order = []
-    seen = {id(root)}
+    seen = set()
     stack = [(root, False)]
     while stack:
         vertex, expanded = stack.pop()
         if expanded:
             order.append(vertex)
             continue
+        # marked when expanded, not when pushed: a vertex pushed by one user but
+        # reached first through another must still be placed after all its inputs
+        if id(vertex) in seen:
+            continue
+        seen.add(id(vertex))
         stack.append((vertex, True))
         for nxt in _next_vertices(vertex):
             if id(nxt) not in seen and (type(nxt) is Node or getattr(nxt, "requires_grad", False)):
-                seen.add(id(nxt))
                 stack.append((nxt, False))
     return order
 
