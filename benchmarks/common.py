@@ -1,0 +1,130 @@
+"""What every workload shares: timing, peak memory, the machine, and a result record.
+
+Times are medians of repetitions after warm-up, taken with `time.perf_counter`;
+the garbage collector stays on (a graph's objects are part of its cost) but is
+run before each repetition so one repetition's garbage is not billed to the next.
+"""
+
+import gc
+import importlib
+import importlib.metadata
+import os
+import platform
+import statistics
+import time
+from dataclasses import dataclass, field
+
+import numpy as np
+
+DTYPE = np.float32
+
+
+def optional(module):
+    """`module` imported, or None when it is not installed (torch, micrograd, viz...)."""
+    try:
+        return importlib.import_module(module)
+    except ImportError:
+        return None
+
+
+def median_time(fn, repeat, warmup=1):
+    """Median wall time of `fn()` in seconds over `repeat` runs, after `warmup` runs."""
+    for _ in range(warmup):
+        fn()
+    times = []
+    for _ in range(repeat):
+        gc.collect()
+        start = time.perf_counter()
+        fn()
+        times.append(time.perf_counter() - start)
+    return statistics.median(times)
+
+
+def rss_bytes():
+    """(current, peak) resident set size of this process, from /proc (Linux)."""
+    now = peak = 0
+    with open("/proc/self/status") as f:
+        for line in f:
+            if line.startswith("VmRSS:"):
+                now = int(line.split()[1]) * 1024
+            elif line.startswith("VmHWM:"):
+                peak = int(line.split()[1]) * 1024
+    return now, peak
+
+
+def reset_peak_rss():
+    """Make the peak resident size equal to the current one (Linux >= 4.0)."""
+    with open("/proc/self/clear_refs", "w") as f:
+        f.write("5")
+
+
+def check_close(what, ours, reference, rtol=2e-3, atol=2e-5):
+    """Refuse to time two versions that do not compute the same gradients."""
+    for i, (a, b) in enumerate(zip(ours, reference)):
+        a, b = np.asarray(a, dtype=np.float64), np.asarray(b, dtype=np.float64)
+        if a.shape != b.shape or not np.allclose(a, b, rtol=rtol, atol=atol):
+            worst = np.max(np.abs(a - b)) if a.shape == b.shape else f"shapes {a.shape} vs {b.shape}"
+            raise AssertionError(f"{what}: gradient {i} differs from the reference (max diff {worst})")
+
+
+def cpu_model():
+    try:
+        with open("/proc/cpuinfo") as f:
+            for line in f:
+                if line.startswith("model name"):
+                    return line.split(":", 1)[1].strip()
+    except OSError:
+        pass
+    return platform.processor() or platform.machine()
+
+
+def version(dist):
+    try:
+        return importlib.metadata.version(dist)
+    except importlib.metadata.PackageNotFoundError:
+        return None
+
+
+def machine():
+    """The facts a reader needs to compare these numbers with theirs."""
+    torch = optional("torch")
+    facts = {
+        "cpu": cpu_model(),
+        "cores": os.cpu_count(),
+        "os": f"{platform.system()} {platform.release()}",
+        "python": platform.python_version(),
+        "numpy": np.__version__,
+        "torch": torch.__version__ if torch else "not installed",
+        "micrograd": version("micrograd") or "not installed",
+    }
+    if torch:
+        facts["torch threads"] = torch.get_num_threads()
+    return facts
+
+
+@dataclass
+class Workload:
+    """One workload's measurements.
+
+    `times` maps an implementation's name to its median (seconds, or `unit`
+    units already scaled); `baseline` names the hand-written numpy entry the
+    ratios are taken against; `target` says what was asked and `met` whether
+    this run met it (None when it could not be measured).
+    """
+    key: str
+    title: str
+    unit: str
+    times: dict = field(default_factory=dict)
+    baseline: str = "numpy by hand"
+    target: str = ""
+    met: object = None
+    headline: str = ""
+    notes: list = field(default_factory=list)
+    extra: list = field(default_factory=list)   # extra table rows: (label, text)
+    skipped: str = ""
+
+    def ratio(self, name, to=None):
+        to = self.baseline if to is None else to
+        if name not in self.times or to not in self.times:
+            return None
+        return self.times[name] / self.times[to]

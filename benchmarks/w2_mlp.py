@@ -1,0 +1,148 @@
+"""W2: one training step of a 784-256-256-10 ReLU MLP, batch 128.
+
+Softmax cross-entropy, forward + backward + SGD. Matrix products dominate, so
+the engine should cost little on top of the hand-written numpy step.
+"""
+
+import numpy as np
+
+import autograd as ag
+
+from .common import DTYPE, Workload, check_close, median_time, optional
+
+SIZES = (784, 256, 256, 10)
+BATCH = 128
+LR = 0.01
+
+
+def make_data(seed=0):
+    rng = np.random.default_rng(seed)
+    params = []
+    for n_in, n_out in zip(SIZES[:-1], SIZES[1:]):
+        bound = 1 / np.sqrt(n_in)
+        params.append(rng.uniform(-bound, bound, (n_out, n_in)).astype(DTYPE))   # weight (out, in)
+        params.append(rng.uniform(-bound, bound, n_out).astype(DTYPE))
+    x = rng.standard_normal((BATCH, SIZES[0])).astype(DTYPE)
+    y = rng.integers(0, SIZES[-1], BATCH)
+    return params, x, y
+
+
+def cross_entropy(logits, rows, y):
+    """mean over the batch of logsumexp(logits) - logits[target], from primitives."""
+    return (logits.logsumexp(dim=1) - logits[rows, y]).mean()
+
+
+def mlp_loss(params, x, rows, y):
+    """The forward pass from primitives; runs on glassgrad and torch tensors alike."""
+    h = x
+    n_layers = len(params) // 2
+    for k in range(n_layers):
+        weight, bias = params[2 * k], params[2 * k + 1]
+        h = h @ weight.T + bias
+        if k < n_layers - 1:
+            h = h.relu()
+    return cross_entropy(h, rows, y)
+
+
+def glassgrad_step(params, x, rows, y):
+    mlp_loss(params, x, rows, y).backward()
+    with ag.no_grad():
+        for p in params:
+            p.data -= LR * p.grad.data
+            p.grad = None
+
+
+def nn_step(model, loss_fn, optimizer, x, y):
+    optimizer.zero_grad()
+    loss_fn(model(x), y).backward()
+    optimizer.step()
+
+
+def numpy_step(params, x, y):
+    """Forward, the chain rule by hand, and the SGD update, in place."""
+    n_layers = len(params) // 2
+    acts, pres = [x], []
+    h = x
+    for k in range(n_layers):
+        z = h @ params[2 * k].T + params[2 * k + 1]
+        pres.append(z)
+        h = np.maximum(z, 0) if k < n_layers - 1 else z
+        acts.append(h)
+    logits = acts[-1]
+    shifted = logits - logits.max(axis=1, keepdims=True)
+    e = np.exp(shifted)
+    probs = e / e.sum(axis=1, keepdims=True)
+    dz = probs
+    dz[np.arange(len(y)), y] -= 1
+    dz /= len(y)
+    grads = [None] * len(params)
+    for k in reversed(range(n_layers)):
+        grads[2 * k] = dz.T @ acts[k]
+        grads[2 * k + 1] = dz.sum(axis=0)
+        if k > 0:
+            dz = (dz @ params[2 * k]) * (pres[k - 1] > 0)
+    for p, g in zip(params, grads):
+        p -= LR * g
+    return grads
+
+
+def torch_step(torch, params, x, rows, y):
+    mlp_loss(params, x, rows, y).backward()
+    with torch.no_grad():
+        for p in params:
+            p -= LR * p.grad
+            p.grad = None
+
+
+def _nn_model(nn, params):
+    layers = []
+    for k in range(len(params) // 2):
+        linear = nn.Linear(SIZES[k], SIZES[k + 1])
+        linear.load_state_dict({"weight": params[2 * k].copy(), "bias": params[2 * k + 1].copy()})
+        layers += [linear, nn.ReLU()]
+    return nn.Sequential(*layers[:-1])
+
+
+def first_grads(params, x, y):
+    """Gradients of the first step from glassgrad, for the check against numpy."""
+    ps = [ag.Tensor(p.copy(), requires_grad=True) for p in params]
+    mlp_loss(ps, ag.Tensor(x), np.arange(BATCH), y).backward()
+    return [p.grad.data for p in ps]
+
+
+def run(quick=False):
+    w = Workload("W2", "MLP step 784-256-256-10, batch 128 (fwd+bwd+SGD)", "ms",
+                 target="<= 1.15x numpy by hand")
+    params, x, y = make_data()
+    rows = np.arange(BATCH)
+    check_close("W2", first_grads(params, x, y), numpy_step([p.copy() for p in params], x, y))
+    repeat = 5 if quick else 31
+
+    ps = [ag.Tensor(p.copy(), requires_grad=True) for p in params]
+    xt = ag.Tensor(x)
+    w.times["glassgrad (primitives)"] = median_time(lambda: glassgrad_step(ps, xt, rows, y), repeat, 3) * 1e3
+    nps = [p.copy() for p in params]
+    w.times["numpy by hand"] = median_time(lambda: numpy_step(nps, x, y), repeat, 3) * 1e3
+    ours = "glassgrad (primitives)"
+
+    nn = optional("nn")
+    if nn is not None and all(hasattr(nn, name) for name in ("Linear", "Sequential", "ReLU", "CrossEntropyLoss")):
+        optim = optional("nn.optim")
+        model = _nn_model(nn, params)
+        opt = optim.SGD(model.parameters(), lr=LR)
+        w.times["glassgrad nn"] = median_time(
+            lambda: nn_step(model, nn.CrossEntropyLoss(), opt, xt, ag.Tensor(y)), repeat, 3) * 1e3
+        ours = "glassgrad nn"
+    else:
+        w.notes.append("nn.Linear / nn.optim not available yet: only the version from primitives ran")
+
+    torch = optional("torch")
+    if torch:
+        tps = [torch.tensor(p, requires_grad=True) for p in params]
+        xt_, yt, rt = torch.from_numpy(x), torch.from_numpy(y), torch.from_numpy(rows)
+        w.times["torch (primitives)"] = median_time(
+            lambda: torch_step(torch, tps, xt_, rt, yt), repeat, 3) * 1e3
+    r = w.ratio(ours)
+    w.met = r <= 1.15
+    w.headline = f"{ours}: {r:.2f}x numpy by hand"
+    return w
