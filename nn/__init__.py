@@ -2,9 +2,21 @@
 
     module.py      Module, Parameter, Sequential, ModuleList, ModuleDict
     init.py        weight initialisation (torch.nn.init's names)
-    rnn.py         RNNCell, LSTMCell, GRUCell and the layers RNN, LSTM, GRU
+    functional.py  activations, layers and losses as functions (import nn.functional as F)
+    linear.py      Linear, Embedding, Dropout, Identity, Flatten
+    activation.py  ReLU, Tanh, GELU, ... as modules
+    loss.py        MSELoss, BCELoss, BCEWithLogitsLoss, CrossEntropyLoss, NLLLoss
+    mlp.py         MLP
+    scalar.py      Neuron, Layer, MLP made of Scalars (one graph node per weight)
+    optim.py       SGD, Adagrad, RMSprop, Adam, AdamW, StepLR, ExponentialLR
+    utils.py       clip_grad_norm_, clip_grad_value_
+    data.py        mini-batches, two-moons data
 """
 
-from . import init
+from . import functional, init
+from .activation import (ELU, GELU, Hardtanh, LeakyReLU, LogSoftmax, PReLU, ReLU, ReLU6, SiLU,
+                         Sigmoid, Softmax, Softplus, Tanh)
+from .linear import Dropout, Embedding, Flatten, Identity, Linear
+from .loss import BCELoss, BCEWithLogitsLoss, CrossEntropyLoss, L1Loss, MSELoss, NLLLoss
+from .mlp import MLP
 from .module import Module, ModuleDict, ModuleList, Parameter, Sequential
-from .rnn import GRU, LSTM, RNN, GRUCell, LSTMCell, RNNCell
