@@ -18,7 +18,7 @@ test: $(STAMP)
 	$(BIN)/python -m pytest -q
 
 demo: $(STAMP)
-	$(BIN)/python -m viz
+	$(BIN)/python notebooks/build.py
 
 bench: $(STAMP)
 	$(BIN)/python -m benchmarks
