@@ -7,6 +7,10 @@
     activation.py  ReLU, Tanh, GELU, ... as modules
     loss.py        MSELoss, BCELoss, BCEWithLogitsLoss, CrossEntropyLoss, NLLLoss
     mlp.py         MLP
+    rnn.py         RNNCell, LSTMCell, GRUCell and the layers RNN, LSTM, GRU
+    tbptt.py       truncated backpropagation through time (detach_state, truncated_bptt)
+    generation.py  greedy, beam_search, sample for step(token_id, state) language models
+    text.py        Vocab (characters or words), one_hot, corpus streams for truncated BPTT
     scalar.py      Neuron, Layer, MLP made of Scalars (one graph node per weight)
     optim.py       SGD, Adagrad, RMSprop, Adam, AdamW, StepLR, ExponentialLR
     utils.py       clip_grad_norm_, clip_grad_value_
@@ -20,3 +24,6 @@ from .linear import Dropout, Embedding, Flatten, Identity, Linear
 from .loss import BCELoss, BCEWithLogitsLoss, CrossEntropyLoss, L1Loss, MSELoss, NLLLoss
 from .mlp import MLP
 from .module import Module, ModuleDict, ModuleList, Parameter, Sequential
+from .rnn import GRU, LSTM, RNN, GRUCell, LSTMCell, RNNCell
+from . import generation, tbptt, text
+from .tbptt import detach_state, truncated_bptt

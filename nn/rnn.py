@@ -51,6 +51,7 @@ import numpy as np
 import autograd as ag
 from autograd import Tensor
 
+from . import functional as F
 from . import init
 from .module import Module, Parameter
 
@@ -398,7 +399,7 @@ class _LayerBase(Module):
             with ag.name_scope(f"l{k}"):
                 x = outputs[0] if len(outputs) == 1 else ag.cat(outputs, dim=-1)
                 if self.dropout and self.training and k < self.num_layers - 1:
-                    x = _dropout(x, self.dropout)
+                    x = F.dropout(x, self.dropout)
 
         h_n = tuple(ag.stack([f[i] for f in finals], dim=0) for i in range(len(self.state_names)))
         if not batched:
@@ -477,14 +478,6 @@ class _LayerBase(Module):
             if getattr(self, name) != default:
                 s += f", {name}={getattr(self, name)}"
         return s
-
-
-def _dropout(x, p):
-    """Inverted dropout between layers: zero with probability p, scale the rest by 1/(1-p)."""
-    if p >= 1:
-        return x * 0.0
-    keep = ag.generator().random(x.shape) >= p
-    return x * (keep / (1.0 - p)).astype(x.dtype)
 
 
 class RNN(_RNNMath, _LayerBase):
