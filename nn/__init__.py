@@ -27,3 +27,4 @@ from .module import Module, ModuleDict, ModuleList, Parameter, Sequential
 from .rnn import GRU, LSTM, RNN, GRUCell, LSTMCell, RNNCell
 from . import generation, tbptt, text
 from .tbptt import detach_state, truncated_bptt
+from . import data, optim, scalar, utils
