@@ -72,8 +72,8 @@ class Hardtanh(_Elementwise):
         super().__init__()
         if not min_val < max_val:
             raise ValueError(f"Hardtanh: min_val ({min_val}) must be less than max_val ({max_val})")
-        self.min_val = float(min_val)
-        self.max_val = float(max_val)
+        self.min_val = min_val
+        self.max_val = max_val
 
 
 class GELU(_Elementwise):
@@ -97,8 +97,8 @@ class Softplus(_Elementwise):
         super().__init__()
         if beta <= 0:
             raise ValueError(f"Softplus: beta must be positive, got {beta}")
-        self.beta = float(beta)
-        self.threshold = float(threshold)
+        self.beta = beta
+        self.threshold = threshold
 
 
 class ELU(_Elementwise):
@@ -108,7 +108,7 @@ class ELU(_Elementwise):
 
     def __init__(self, alpha=1.0, inplace=False):
         super().__init__()
-        self.alpha = float(alpha)
+        self.alpha = alpha
 
 
 class LeakyReLU(_Elementwise):
@@ -118,7 +118,7 @@ class LeakyReLU(_Elementwise):
 
     def __init__(self, negative_slope=0.01, inplace=False):
         super().__init__()
-        self.negative_slope = float(negative_slope)
+        self.negative_slope = negative_slope
 
 
 class Softmax(_Elementwise):
