@@ -9,6 +9,12 @@ import os
 import sys
 import time
 
+# One thread for numpy's BLAS and for torch, set before either is imported: at these
+# sizes a second thread gains little, and on a shared 2-core machine its spinning made
+# single runs of the same numpy code vary tenfold. Set these variables to override.
+for _var in ("OPENBLAS_NUM_THREADS", "OMP_NUM_THREADS", "MKL_NUM_THREADS"):
+    os.environ.setdefault(_var, "1")
+
 from . import (w1_overhead, w2_mlp, w3_lstm, w4_char_rnn, w5_scalar_mlp, w6_deep_chain,
                w7_drawing)
 from .common import machine

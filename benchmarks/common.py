@@ -1,7 +1,10 @@
 """What every workload shares: timing, peak memory, the machine, and a result record.
 
-Times are medians of repetitions after warm-up, taken with `time.perf_counter`;
-the garbage collector stays on (a graph's objects are part of its cost) but is
+Times are medians of repetitions after warm-up. They are CPU times of the
+running thread (`time.thread_time`), not wall times: every implementation runs
+in this one thread (BLAS and torch are set to one thread), and on a shared
+machine the wall clock also counts the time other processes held the core.
+The garbage collector stays on (a graph's objects are part of its cost) but is
 run before each repetition so one repetition's garbage is not billed to the next.
 """
 
@@ -27,17 +30,32 @@ def optional(module):
         return None
 
 
-def median_time(fn, repeat, warmup=1):
-    """Median wall time of `fn()` in seconds over `repeat` runs, after `warmup` runs."""
-    for _ in range(warmup):
-        fn()
-    times = []
+def available(module, *names):
+    """`module` when it is installed and already has every one of `names`, else None.
+
+    The nn versions of W2-W4 join the run as soon as their modules exist.
+    """
+    mod = optional(module)
+    return mod if mod is not None and all(hasattr(mod, n) for n in names) else None
+
+
+def median_times(fns, repeat, warmup=1, scale=1.0, clock=time.thread_time):
+    """{name: median wall time of fn() x scale} over `repeat` runs after `warmup` runs.
+
+    The implementations take turns, one run each per round, so a change in the
+    machine's load during the measurement weighs on all of them alike.
+    """
+    for fn in fns.values():
+        for _ in range(warmup):
+            fn()
+    times = {name: [] for name in fns}
     for _ in range(repeat):
-        gc.collect()
-        start = time.perf_counter()
-        fn()
-        times.append(time.perf_counter() - start)
-    return statistics.median(times)
+        for name, fn in fns.items():
+            gc.collect()
+            start = clock()
+            fn()
+            times[name].append(clock() - start)
+    return {name: statistics.median(t) * scale for name, t in times.items()}
 
 
 def rss_bytes():
@@ -96,6 +114,7 @@ def machine():
         "numpy": np.__version__,
         "torch": torch.__version__ if torch else "not installed",
         "micrograd": version("micrograd") or "not installed",
+        "BLAS threads": os.environ.get("OPENBLAS_NUM_THREADS", "default"),
     }
     if torch:
         facts["torch threads"] = torch.get_num_threads()

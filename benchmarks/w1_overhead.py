@@ -9,7 +9,7 @@ import numpy as np
 
 import autograd as ag
 
-from .common import DTYPE, Workload, check_close, median_time, optional
+from .common import DTYPE, Workload, check_close, median_times, optional
 
 N_OPS = 1000
 
@@ -79,16 +79,17 @@ def run(quick=False):
     x0, c = make_data()
     check_close("W1", [glassgrad_step(x0, c, N_OPS)], [numpy_step(x0, c, N_OPS)])
     repeat = 5 if quick else 21
-    per_op = 1e6 / N_OPS
-    w.times["glassgrad"] = median_time(lambda: glassgrad_step(x0, c, N_OPS), repeat, 2) * per_op
-    w.times["numpy by hand"] = median_time(lambda: numpy_step(x0, c, N_OPS), repeat, 2) * per_op
+    x = ag.Tensor(x0, requires_grad=True)
+    fns = {"glassgrad": lambda: glassgrad_step(x0, c, N_OPS),
+           "numpy by hand": lambda: numpy_step(x0, c, N_OPS),
+           # where the time goes: the forward alone (building the graph)
+           "glassgrad forward only": lambda: chain(x, c, N_OPS)}
     torch = optional("torch")
     if torch:
         ct = torch.from_numpy(c)
-        w.times["torch"] = median_time(lambda: torch_step(torch, x0, ct, N_OPS), repeat, 2) * per_op
-    # where the time goes: the forward alone (building the graph) vs the whole step
-    x = ag.Tensor(x0, requires_grad=True)
-    fwd = median_time(lambda: chain(x, c, N_OPS), repeat, 1) * per_op
+        fns["torch"] = lambda: torch_step(torch, x0, ct, N_OPS)
+    w.times = median_times(fns, repeat, 2, scale=1e6 / N_OPS)
+    fwd = w.times.pop("glassgrad forward only")
     w.extra.append(("glassgrad forward only", f"{fwd:.2f} µs/op "
                     f"(backward {w.times['glassgrad'] - fwd:.2f} µs/op)"))
     r = w.ratio("glassgrad")

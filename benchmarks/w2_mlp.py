@@ -8,7 +8,7 @@ import numpy as np
 
 import autograd as ag
 
-from .common import DTYPE, Workload, check_close, median_time, optional
+from .common import DTYPE, Workload, available, check_close, median_times, optional
 
 SIZES = (784, 256, 256, 10)
 BATCH = 128
@@ -120,18 +120,18 @@ def run(quick=False):
 
     ps = [ag.Tensor(p.copy(), requires_grad=True) for p in params]
     xt = ag.Tensor(x)
-    w.times["glassgrad (primitives)"] = median_time(lambda: glassgrad_step(ps, xt, rows, y), repeat, 3) * 1e3
     nps = [p.copy() for p in params]
-    w.times["numpy by hand"] = median_time(lambda: numpy_step(nps, x, y), repeat, 3) * 1e3
+    fns = {"glassgrad (primitives)": lambda: glassgrad_step(ps, xt, rows, y),
+           "numpy by hand": lambda: numpy_step(nps, x, y)}
     ours = "glassgrad (primitives)"
 
-    nn = optional("nn")
-    if nn is not None and all(hasattr(nn, name) for name in ("Linear", "Sequential", "ReLU", "CrossEntropyLoss")):
-        optim = optional("nn.optim")
+    nn = available("nn", "Linear", "Sequential", "ReLU", "CrossEntropyLoss")
+    optim = available("nn.optim", "SGD")
+    if nn is not None and optim is not None:
         model = _nn_model(nn, params)
         opt = optim.SGD(model.parameters(), lr=LR)
-        w.times["glassgrad nn"] = median_time(
-            lambda: nn_step(model, nn.CrossEntropyLoss(), opt, xt, ag.Tensor(y)), repeat, 3) * 1e3
+        loss_fn, yt = nn.CrossEntropyLoss(), ag.Tensor(y)
+        fns["glassgrad nn"] = lambda: nn_step(model, loss_fn, opt, xt, yt)
         ours = "glassgrad nn"
     else:
         w.notes.append("nn.Linear / nn.optim not available yet: only the version from primitives ran")
@@ -139,9 +139,9 @@ def run(quick=False):
     torch = optional("torch")
     if torch:
         tps = [torch.tensor(p, requires_grad=True) for p in params]
-        xt_, yt, rt = torch.from_numpy(x), torch.from_numpy(y), torch.from_numpy(rows)
-        w.times["torch (primitives)"] = median_time(
-            lambda: torch_step(torch, tps, xt_, rt, yt), repeat, 3) * 1e3
+        xt_, yt_, rt = torch.from_numpy(x), torch.from_numpy(y), torch.from_numpy(rows)
+        fns["torch (primitives)"] = lambda: torch_step(torch, tps, xt_, rt, yt_)
+    w.times = median_times(fns, repeat, 3, scale=1e3)
     r = w.ratio(ours)
     w.met = r <= 1.15
     w.headline = f"{ours}: {r:.2f}x numpy by hand"

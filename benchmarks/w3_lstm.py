@@ -11,7 +11,7 @@ import numpy as np
 
 import autograd as ag
 
-from .common import DTYPE, Workload, check_close, median_time, optional
+from .common import DTYPE, Workload, available, check_close, median_times, optional
 from .w2_mlp import cross_entropy
 
 T, BATCH, N_IN, HIDDEN, N_OUT = 50, 32, 64, 128, 10
@@ -153,17 +153,16 @@ def run(quick=False):
     ps = [ag.Tensor(p, requires_grad=True) for p in params]
     check_close("W3", glassgrad_grads(ps, x, y), numpy_grads(params, x, y))
     repeat = 3 if quick else 15
-    w.times["glassgrad (primitives)"] = median_time(lambda: glassgrad_grads(ps, x, y), repeat, 2) * 1e3
-    w.times["numpy by hand"] = median_time(lambda: numpy_grads(params, x, y), repeat, 2) * 1e3
+    fns = {"glassgrad (primitives)": lambda: glassgrad_grads(ps, x, y),
+           "numpy by hand": lambda: numpy_grads(params, x, y)}
     ours = "glassgrad (primitives)"
 
-    nn = optional("nn")
-    F = optional("nn.functional")
-    if nn is not None and F is not None and all(hasattr(nn, k) for k in ("LSTM", "Linear")) \
-            and hasattr(F, "cross_entropy"):
+    nn = available("nn", "LSTM", "Linear")
+    F = available("nn.functional", "cross_entropy")
+    if nn is not None and F is not None:
         lstm, linear = _nn_lstm(nn, params)
         xt, yt = ag.Tensor(x), ag.Tensor(y)
-        w.times["glassgrad nn.LSTM"] = median_time(lambda: nn_grads(F, lstm, linear, xt, yt), repeat, 2) * 1e3
+        fns["glassgrad nn.LSTM"] = lambda: nn_grads(F, lstm, linear, xt, yt)
     else:
         w.notes.append("nn.LSTM not available yet: only the version from primitives ran")
 
@@ -171,10 +170,10 @@ def run(quick=False):
     if torch:
         tps = [torch.tensor(p, requires_grad=True) for p in params]
         xt_, yt_ = torch.from_numpy(x), torch.from_numpy(y)
-        w.times["torch (primitives)"] = median_time(lambda: torch_grads(torch, tps, xt_, yt_), repeat, 2) * 1e3
-        lstm, linear = torch.nn.LSTM(N_IN, HIDDEN), torch.nn.Linear(HIDDEN, N_OUT)
-        w.times["torch nn.LSTM (fused)"] = median_time(
-            lambda: torch_fused(torch, lstm, linear, xt_, yt_), repeat, 2) * 1e3
+        fns["torch (primitives)"] = lambda: torch_grads(torch, tps, xt_, yt_)
+        t_lstm, t_linear = torch.nn.LSTM(N_IN, HIDDEN), torch.nn.Linear(HIDDEN, N_OUT)
+        fns["torch nn.LSTM (fused)"] = lambda: torch_fused(torch, t_lstm, t_linear, xt_, yt_)
+    w.times = median_times(fns, repeat, 2, scale=1e3)
     r = w.ratio(ours)
     vs_torch = w.ratio(ours, "torch (primitives)")
     w.met = r <= 1.5 and (vs_torch is None or vs_torch < 1)

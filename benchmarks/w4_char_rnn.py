@@ -9,7 +9,7 @@ import numpy as np
 
 import autograd as ag
 
-from .common import DTYPE, Workload, check_close, median_time, optional
+from .common import DTYPE, Workload, available, check_close, median_times, optional
 
 T, HIDDEN, VOCAB = 25, 100, 65
 
@@ -100,18 +100,16 @@ def run(quick=False):
     xs = ag.Tensor(onehots).unbind(0)
     check_close("W4", glassgrad_grads(ps, xs, ys), numpy_grads(params, onehots, ys))
     repeat = 5 if quick else 41
-    w.times["glassgrad (primitives)"] = median_time(lambda: glassgrad_grads(ps, xs, ys), repeat, 3) * 1e3
-    w.times["numpy by hand"] = median_time(lambda: numpy_grads(params, onehots, ys), repeat, 3) * 1e3
+    fns = {"glassgrad (primitives)": lambda: glassgrad_grads(ps, xs, ys),
+           "numpy by hand": lambda: numpy_grads(params, onehots, ys)}
     ours = "glassgrad (primitives)"
 
-    nn = optional("nn")
-    F = optional("nn.functional")
-    if nn is not None and F is not None and all(hasattr(nn, k) for k in ("RNN", "Linear")) \
-            and hasattr(F, "cross_entropy"):
+    nn = available("nn", "RNN", "Linear")
+    F = available("nn.functional", "cross_entropy")
+    if nn is not None and F is not None:
         rnn, linear = _nn_rnn(nn, params)
         x_seq, y_seq = ag.Tensor(onehots), ag.Tensor(ys)
-        w.times["glassgrad nn.RNN"] = median_time(lambda: nn_grads(F, rnn, linear, x_seq, y_seq),
-                                                  repeat, 3) * 1e3
+        fns["glassgrad nn.RNN"] = lambda: nn_grads(F, rnn, linear, x_seq, y_seq)
     else:
         w.notes.append("nn.RNN not available yet: only the version from primitives ran")
 
@@ -119,7 +117,8 @@ def run(quick=False):
     if torch:
         tps = [torch.tensor(p, requires_grad=True) for p in params]
         txs = torch.from_numpy(onehots).unbind(0)
-        w.times["torch (primitives)"] = median_time(lambda: torch_grads(torch, tps, txs, ys), repeat, 3) * 1e3
+        fns["torch (primitives)"] = lambda: torch_grads(torch, tps, txs, ys)
+    w.times = median_times(fns, repeat, 3, scale=1e3)
     r = w.ratio(ours)
     w.met = r <= 2.5
     w.headline = f"{ours}: {r:.2f}x numpy by hand"

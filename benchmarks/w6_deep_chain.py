@@ -3,7 +3,7 @@
 Backward must walk the whole chain without recursion. Each (engine, N) runs
 in a fresh process so that its peak resident memory is its own: the peak
 (VmHWM, reset just before the chain is built) minus the resident size before,
-over forward and backward together. Run one case by hand with
+over forward and backward together. Times are CPU times of the thread. Run one case by hand with
 `python -m benchmarks.w6_deep_chain scalar 100000`.
 """
 
@@ -39,11 +39,11 @@ def measure(engine, n, repeat):
     for _ in range(repeat):
         before, _ = rss_bytes()
         reset_peak_rss()
-        start = time.perf_counter()
+        start = time.thread_time()
         x, y = _build(engine, n)
-        mid = time.perf_counter()
+        mid = time.thread_time()
         y.backward()                             # one element: no grad argument needed
-        end = time.perf_counter()
+        end = time.thread_time()
         _, high = rss_bytes()
         peak = high - before if peak is None else peak
         forward.append(mid - start)
