@@ -75,7 +75,11 @@ class Div(Function):
 
 
 class Pow(Function):
-    """out = a ** b;  d/da = b a^(b-1), d/db = out ln a"""
+    """out = a ** b;  d/da = b a^(b-1), d/db = out ln a
+
+    As PyTorch: d/da is 0 where b = 0 (a^0 is constant, even at a = 0, where
+    b a^(b-1) would be 0 * inf), and d/db is 0 where a = 0 and b >= 0.
+    """
     name = "pow"
     explain = staticmethod(broadcast_explain)
 
@@ -89,11 +93,12 @@ class Pow(Function):
     def backward(ctx, grad_output):
         a, b, out = ctx.saved_tensors
         need_a, need_b = ctx.needs_input_grad
-        ga = grad_output * b * a ** (b - 1) if need_a else None
-        gb = None
-        if need_b:
-            with np.errstate(divide="ignore", invalid="ignore"):
-                gb = grad_output * out * np.log(a)
+        ga = gb = None
+        with np.errstate(divide="ignore", invalid="ignore"):
+            if need_a:
+                ga = np.where(b == 0, 0.0, grad_output * b * a ** (b - 1))
+            if need_b:
+                gb = np.where((a == 0) & (b >= 0), 0.0, grad_output * out * np.log(a))
         return ga, gb
 
 
@@ -249,7 +254,8 @@ class Erf(Function):
     def forward(ctx, a):
         ctx.save_for_backward(a)
         a = np.asarray(a)
-        return _erf(a).astype(a.dtype if a.dtype.kind == "f" else np.float64)
+        # asarray: on a 0-d array the ufunc returns a bare float
+        return np.asarray(_erf(a), dtype=a.dtype if a.dtype.kind == "f" else np.float64)
 
     @staticmethod
     def backward(ctx, grad_output):
