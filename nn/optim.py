@@ -109,9 +109,15 @@ class Optimizer:
                              f"already in another group")
         self.param_groups.append(group)
 
+    # hyperparameters that must be numbers >= 0 (besides lr and weight_decay)
+    _non_negative = ()
+    # weight decay as L2: g += wd * p before the update (AdamW decays p itself)
+    _l2_weight_decay = True
+
     def _validate(self, group):
-        _check(group["lr"], "learning rate lr", type(self).__name__)
-        _check(group.get("weight_decay", 0.0), "weight_decay", type(self).__name__)
+        owner = type(self).__name__
+        for name in ("lr", "weight_decay") + self._non_negative:
+            _check(group.get(name, 0.0), "learning rate lr" if name == "lr" else name, owner)
 
     @property
     def state(self):
@@ -142,6 +148,8 @@ class Optimizer:
                                        f"for a parameter of shape {p.data.shape}")
                 if group.get("maximize", False):
                     g = -g
+                if self._l2_weight_decay and group.get("weight_decay"):
+                    g = g + group["weight_decay"] * p.data
                 state = self._state.setdefault(id(p), {})
                 self._update(p, g, group, state)
         return loss
@@ -228,17 +236,15 @@ class SGD(Optimizer):
                                       weight_decay=weight_decay, nesterov=nesterov,
                                       maximize=maximize))
 
+    _non_negative = ("momentum", "dampening")
+
     def _validate(self, group):
         super()._validate(group)
-        _check(group["momentum"], "momentum", "SGD")
-        _check(group["dampening"], "dampening", "SGD")
         if group["nesterov"] and (group["momentum"] <= 0 or group["dampening"] != 0):
             raise ValueError("SGD: Nesterov momentum requires momentum > 0 and dampening = 0")
 
     def _update(self, p, grad, group, state):
         d_p = grad
-        if group["weight_decay"]:
-            d_p = d_p + group["weight_decay"] * p.data
         mu = group["momentum"]
         if mu:
             buf = state.get("momentum_buffer")
@@ -260,19 +266,13 @@ class Adagrad(Optimizer):
                                       initial_accumulator_value=initial_accumulator_value,
                                       eps=eps, maximize=maximize))
 
-    def _validate(self, group):
-        super()._validate(group)
-        _check(group["lr_decay"], "lr_decay", "Adagrad")
-        _check(group["initial_accumulator_value"], "initial_accumulator_value", "Adagrad")
-        _check(group["eps"], "eps", "Adagrad")
+    _non_negative = ("lr_decay", "initial_accumulator_value", "eps")
 
     def _update(self, p, grad, group, state):
         if not state:
             state["step"] = 0
             state["sum"] = np.full_like(p.data, group["initial_accumulator_value"])
         state["step"] += 1
-        if group["weight_decay"]:
-            grad = grad + group["weight_decay"] * p.data
         clr = group["lr"] / (1 + (state["step"] - 1) * group["lr_decay"])
         state["sum"] = state["sum"] + grad * grad
         std = np.sqrt(state["sum"]) + group["eps"]
@@ -288,11 +288,7 @@ class RMSprop(Optimizer):
         super().__init__(params, dict(lr=lr, alpha=alpha, eps=eps, weight_decay=weight_decay,
                                       momentum=momentum, centered=centered, maximize=maximize))
 
-    def _validate(self, group):
-        super()._validate(group)
-        _check(group["alpha"], "alpha", "RMSprop")
-        _check(group["eps"], "eps", "RMSprop")
-        _check(group["momentum"], "momentum", "RMSprop")
+    _non_negative = ("alpha", "eps", "momentum")
 
     def _update(self, p, grad, group, state):
         if not state:
@@ -304,8 +300,6 @@ class RMSprop(Optimizer):
                 state["grad_avg"] = np.zeros_like(p.data)
         state["step"] += 1
         alpha = group["alpha"]
-        if group["weight_decay"]:
-            grad = grad + group["weight_decay"] * p.data
         state["square_avg"] = alpha * state["square_avg"] + (1 - alpha) * grad * grad
         if group["centered"]:
             state["grad_avg"] = state["grad_avg"] + (1 - alpha) * (grad - state["grad_avg"])
@@ -330,6 +324,8 @@ class Adam(Optimizer):
                                       weight_decay=weight_decay, amsgrad=amsgrad,
                                       maximize=maximize))
 
+    _non_negative = ("eps",)
+
     def _validate(self, group):
         super()._validate(group)
         owner = type(self).__name__
@@ -338,12 +334,6 @@ class Adam(Optimizer):
             raise ValueError(f"{owner}: betas must be a pair (beta1, beta2), got {betas!r}")
         _check(betas[0], "beta1 (betas[0])", owner, 0.0, 1.0, high_open=True)
         _check(betas[1], "beta2 (betas[1])", owner, 0.0, 1.0, high_open=True)
-        _check(group["eps"], "eps", owner)
-
-    def _decay(self, p, grad, group):
-        if group["weight_decay"]:
-            grad = grad + group["weight_decay"] * p.data
-        return grad
 
     def _update(self, p, grad, group, state):
         if not state:
@@ -355,7 +345,6 @@ class Adam(Optimizer):
         state["step"] += 1
         t = state["step"]
         beta1, beta2 = group["betas"]
-        grad = self._decay(p, grad, group)
         state["exp_avg"] = state["exp_avg"] + (1 - beta1) * (grad - state["exp_avg"])
         state["exp_avg_sq"] = beta2 * state["exp_avg_sq"] + (1 - beta2) * grad * grad
         step_size = group["lr"] / (1 - beta1 ** t)
@@ -375,10 +364,12 @@ class AdamW(Adam):
                  amsgrad=False, *, maximize=False):
         super().__init__(params, lr, betas, eps, weight_decay, amsgrad, maximize=maximize)
 
-    def _decay(self, p, grad, group):
+    _l2_weight_decay = False
+
+    def _update(self, p, grad, group, state):
         if group["weight_decay"]:
             p.data *= 1 - group["lr"] * group["weight_decay"]
-        return grad
+        super()._update(p, grad, group, state)
 
 
 # -- learning-rate schedules ---------------------------------------------------------
