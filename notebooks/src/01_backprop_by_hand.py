@@ -85,7 +85,9 @@ for j in range(2):
 #
 # Each `Scalar` is one node holding one float. Building the loss records every
 # operation; `backward()` then walks the graph from the loss to the inputs and fills
-# `.grad` on every node it passes, intermediate ones included.
+# `.grad` on every node it passes, intermediate ones included. (`retain_graph=True`
+# keeps what each operation saved for backward, so that we can replay the steps
+# later; a plain `backward()` frees it.)
 
 # %%
 xs = [Scalar(v, label=f"x{i + 1}") for i, v in enumerate(x)]
@@ -108,7 +110,7 @@ yh = zo.sigmoid()
 yh.label = "y_hat"
 L = -(y * yh.log() + (1 - y) * (1 - yh).log())
 L.label = "L"
-L.backward()
+L.backward(retain_graph=True)     # keep the saved values: we replay backward step by step below
 print(L)
 
 # %% [markdown]
@@ -184,22 +186,23 @@ viz.draw(L)
 
 # %%
 steps = viz.backprop_steps(L)
-for k, step in enumerate(steps):
-    if not step.inputs:
+print("step  value   op       upstream | per input: local -> downstream")
+for step in steps:
+    if not step.inputs:            # a leaf: backward only adds the upstream gradient to .grad
         continue
-    name = step.node.label or step.node.grad_fn.name
     ins = ", ".join(f"{getattr(v, 'label', '') or '.'}: {loc:+.4f} -> {down:+.4f}"
                     for v, loc, down in zip(step.inputs, step.local, step.downstream)
                     if hasattr(v, "data"))
-    print(f"{k:2d} {name:>6}  upstream {step.upstream:+.4f} | local -> downstream  {ins}")
+    print(f"{step.index:4d}  {step.node.label or '.':6}  {step.op:7} {step.upstream:+.4f} | {ins}")
 
 # %%
 assert steps[0].node is L and steps[0].upstream == 1.0, "backward starts at the loss with dL/dL = 1"
 for step in steps:
     for v, loc, down in zip(step.inputs, step.local, step.downstream):
-        if hasattr(v, "data") and loc is not None:
-            assert close(down, step.upstream * loc), \
-                f"downstream != upstream x local at {step.node.label or step.node.grad_fn.name}"
+        if hasattr(v, "data"):
+            assert close(down, step.upstream * loc), f"downstream != upstream x local at step {step.index}"
+leaf_steps = {step.node.label: step.upstream for step in steps if not step.inputs}
+assert close(leaf_steps["w11"], Ws[0][0].grad), "a leaf's step carries the gradient it ends up with"
 order = [s.node for s in steps]
 assert order.index(yh) < order.index(zo) < order.index(hs[0]) < order.index(zs[0]), \
     "backward must visit y_hat, z_out, h_1, z_1 in that order"

@@ -9,7 +9,6 @@
 # shows why a deep stack of sigmoids is hard to train.
 
 # %%
-import matplotlib.pyplot as plt
 import numpy as np
 from IPython.display import display
 
@@ -22,12 +21,6 @@ from nn.data import make_moons
 import viz
 
 ag.set_default_dtype(np.float64)
-
-
-def show(fig):
-    """Display a figure once (also when made inside a loop) and release it."""
-    display(fig)
-    plt.close(fig)
 
 # %% [markdown]
 # ## Two moons
@@ -95,7 +88,7 @@ viz.plot_decision_boundary(mlp, X_np, y_np)
 # %%
 names = ["sigmoid", "tanh", "relu", "hardtanh", "gelu", "softplus", "elu", "leaky_relu", "prelu"]
 for name in names:
-    show(viz.plot_activation(name))
+    display(viz.plot_activation(name))     # a loop shows nothing by itself: display each figure
 
 # %% [markdown]
 # The derivatives the engine computes (by backprop through each function) agree
