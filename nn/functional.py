@@ -69,7 +69,7 @@ def _same_shape(input, target, op):
 
 def _float_target(target, input, op):
     t = target if isinstance(target, Tensor) else Tensor(np.asarray(target))
-    if t.dtype.kind not in "fc":
+    if t.dtype != input.dtype and not t.requires_grad:     # e.g. int or float64 labels
         t = Tensor(t.data.astype(input.dtype))
     _same_shape(input, t, op)
     return t

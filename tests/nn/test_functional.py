@@ -239,3 +239,19 @@ def test_layer_constructors_check_sizes():
         nn.GELU("erf")
     with pytest.raises(ValueError, match="padding_idx"):
         nn.Embedding(3, 2, padding_idx=3)
+
+
+def test_float32_models_stay_float32():
+    ag.set_default_dtype(np.float32)            # the f64 fixture restores the default after
+    model = nn.MLP(2, [8], 3)
+    x = np.random.default_rng(0).standard_normal((5, 2)).astype(np.float32)
+    logits = model(x)
+    assert logits.dtype == np.float32
+    losses = [F.cross_entropy(logits, np.array([0, 1, 2, 0, 1])),
+              F.binary_cross_entropy_with_logits(logits, np.zeros((5, 3))),      # float64 targets
+              F.mse_loss(logits, np.ones((5, 3)))]
+    assert all(loss.dtype == np.float32 for loss in losses), [loss.dtype for loss in losses]
+    sum(losses[1:], losses[0]).backward()
+    opt = nn.optim.Adam(model.parameters(), lr=0.1, weight_decay=0.01)
+    opt.step()
+    assert all(p.dtype == np.float32 and p.grad.dtype == np.float32 for p in model.parameters())
