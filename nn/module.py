@@ -277,9 +277,10 @@ class Module:
         return self
 
     def zero_grad(self, set_to_none=True):
-        """Forget the gradients of every parameter (`.grad = None`)."""
+        """Forget the gradients of every parameter: `.grad = None` (or new zeros with
+        set_to_none=False; never written in place, as gradients may share memory)."""
         for p in self.parameters():
-            p.grad = None
+            p.grad = None if set_to_none or p.grad is None else Tensor(np.zeros_like(p.data))
 
     def to(self, dtype):
         """Cast every parameter and float buffer to `dtype` (e.g. np.float64), in place."""
@@ -539,7 +540,10 @@ def _summarize(model, input_shape, dtype):
         rows.append(("  " * depth + title, shapes.get(id(m), "--"), count))
     header = ("Layer (type)", "Output shape", "Param #")
     widths = [max(len(r[i]) for r in rows + [header]) + 3 for i in range(3)]
-    line = lambda r: (r[0].ljust(widths[0]) + r[1].ljust(widths[1]) + r[2].rjust(widths[2])).rstrip()
+
+    def line(r):
+        return (r[0].ljust(widths[0]) + r[1].ljust(widths[1]) + r[2].rjust(widths[2])).rstrip()
+
     total = sum(p.data.size for p in model.parameters())
     trainable = sum(p.data.size for p in model.parameters() if p.requires_grad)
     rule = "=" * sum(widths)
@@ -588,8 +592,7 @@ class Sequential(Module):
     def __getitem__(self, idx):
         items = list(self._modules.items())
         if isinstance(idx, slice):
-            return type(self)(OrderedDict(items[idx])) if type(self) is Sequential \
-                else Sequential(OrderedDict(items[idx]))
+            return Sequential(OrderedDict(items[idx]))
         return items[_index(idx, len(items), type(self).__name__)][1]
 
 

@@ -126,10 +126,10 @@ class Optimizer:
                 if id(p) in self._state}
 
     def zero_grad(self, set_to_none=True):
-        """Forget every parameter's gradient (`.grad = None`)."""
+        """Forget every parameter's gradient: `.grad = None` (new zeros with set_to_none=False)."""
         for g in self.param_groups:
             for p in g["params"]:
-                p.grad = None
+                p.grad = None if set_to_none or p.grad is None else Tensor(np.zeros_like(p.data))
 
     def step(self, closure=None):
         """Update every parameter that has a gradient; `closure` (optional) recomputes
