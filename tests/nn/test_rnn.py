@@ -10,15 +10,6 @@ import nn
 from autograd.graph import topological_order
 
 
-@pytest.fixture
-def float64():
-    previous = ag.get_default_dtype()
-    ag.set_default_dtype(np.float64)
-    ag.manual_seed(0)
-    yield
-    ag.set_default_dtype(previous)
-
-
 def sigmoid(z):
     return 1.0 / (1.0 + np.exp(-z))
 
@@ -80,7 +71,7 @@ def results(out):
 # -- cells and layers against numpy ---------------------------------------------------
 
 @pytest.mark.parametrize("nonlinearity", ["tanh", "relu"])
-def test_rnn_cell_matches_numpy(float64, nonlinearity):
+def test_rnn_cell_matches_numpy(f64, nonlinearity):
     cell = nn.RNNCell(3, 4, nonlinearity=nonlinearity)
     rng = np.random.default_rng(1)
     x, h = rng.standard_normal((2, 3)), rng.standard_normal((2, 4))
@@ -89,7 +80,7 @@ def test_rnn_cell_matches_numpy(float64, nonlinearity):
                                np_rnn_cell(x, h, p, nonlinearity), rtol=1e-12)
 
 
-def test_lstm_cell_matches_numpy(float64):
+def test_lstm_cell_matches_numpy(f64):
     cell = nn.LSTMCell(3, 4)
     rng = np.random.default_rng(1)
     x, h, c = rng.standard_normal((2, 3)), rng.standard_normal((2, 4)), rng.standard_normal((2, 4))
@@ -101,7 +92,7 @@ def test_lstm_cell_matches_numpy(float64):
 
 
 @pytest.mark.parametrize("reset_after", [True, False])
-def test_gru_cell_matches_numpy(float64, reset_after):
+def test_gru_cell_matches_numpy(f64, reset_after):
     cell = nn.GRUCell(3, 4, reset_after=reset_after)
     rng = np.random.default_rng(1)
     x, h = rng.standard_normal((2, 3)), rng.standard_normal((2, 4))
@@ -110,7 +101,7 @@ def test_gru_cell_matches_numpy(float64, reset_after):
                                np_gru_cell(x, h, p, reset_after), rtol=1e-12)
 
 
-def test_gru_reset_after_false_is_a_different_function_of_the_same_parameters(float64):
+def test_gru_reset_after_false_is_a_different_function_of_the_same_parameters(f64):
     a = nn.GRU(3, 4)
     b = nn.GRU(3, 4, reset_after=False)
     assert [(k, v.shape) for k, v in a.state_dict().items()] == \
@@ -121,7 +112,7 @@ def test_gru_reset_after_false_is_a_different_function_of_the_same_parameters(fl
 
 
 @pytest.mark.parametrize("reset_after", [True, False])
-def test_bidirectional_gru_layer_matches_numpy(float64, reset_after):
+def test_bidirectional_gru_layer_matches_numpy(f64, reset_after):
     gru = nn.GRU(3, 4, bidirectional=True, reset_after=reset_after)
     rng = np.random.default_rng(2)
     xs = rng.standard_normal((6, 2, 3))
@@ -135,7 +126,7 @@ def test_bidirectional_gru_layer_matches_numpy(float64, reset_after):
         np.testing.assert_allclose(h_n.data[d], h_ref, rtol=1e-12)
 
 
-def test_two_layer_lstm_matches_numpy(float64):
+def test_two_layer_lstm_matches_numpy(f64):
     lstm = nn.LSTM(3, 4, num_layers=2)
     xs = np.random.default_rng(3).standard_normal((5, 2, 3))
     out, (h_n, c_n) = lstm(ag.Tensor(xs))
@@ -167,7 +158,7 @@ def test_layer_shapes_are_pytorchs(cls, num_layers, bidirectional):
         assert s.shape == (num_layers * D, 4)
 
 
-def test_unbatched_input_is_a_batch_of_one(float64):
+def test_unbatched_input_is_a_batch_of_one(f64):
     lstm = nn.LSTM(3, 4, num_layers=2, bidirectional=True)
     x = ag.randn(5, 3)
     out, (h, c) = lstm(x)
@@ -177,7 +168,7 @@ def test_unbatched_input_is_a_batch_of_one(float64):
     np.testing.assert_allclose(c.data, c_b.data[:, 0])
 
 
-def test_batch_first_transposes_input_and_output_only(float64):
+def test_batch_first_transposes_input_and_output_only(f64):
     a = nn.GRU(3, 4, num_layers=2, bidirectional=True)
     b = nn.GRU(3, 4, num_layers=2, bidirectional=True, batch_first=True)
     b.load_state_dict(a.state_dict())
@@ -242,7 +233,7 @@ def gradcheck_module(module, inputs):
     lambda: nn.RNNCell(3, 2), lambda: nn.RNNCell(3, 2, nonlinearity="relu"),
     lambda: nn.LSTMCell(3, 2), lambda: nn.GRUCell(3, 2), lambda: nn.GRUCell(3, 2, reset_after=False)],
     ids=["rnn_tanh", "rnn_relu", "lstm", "gru", "gru_reset_before"])
-def test_cell_gradients_match_finite_differences(float64, cell):
+def test_cell_gradients_match_finite_differences(f64, cell):
     cell = cell()
     x = ag.randn(2, 3, requires_grad=True)
     h = ag.randn(2, 2, requires_grad=True)
@@ -256,13 +247,13 @@ def test_cell_gradients_match_finite_differences(float64, cell):
 
 
 @pytest.mark.parametrize("cls", [nn.RNN, nn.LSTM, nn.GRU])
-def test_two_layer_bidirectional_gradients_match_finite_differences(float64, cls):
+def test_two_layer_bidirectional_gradients_match_finite_differences(f64, cls):
     layer = cls(2, 2, num_layers=2, bidirectional=True)
     x = ag.randn(3, 2, 2, requires_grad=True)
     gradcheck_module(layer, [x])
 
 
-def test_gradients_with_lengths_match_finite_differences(float64):
+def test_gradients_with_lengths_match_finite_differences(f64):
     lstm = nn.LSTM(2, 2, bidirectional=True)
     x = ag.randn(4, 3, 2, requires_grad=True)
     assert ag.gradcheck(lambda x_: ag.cat([r.reshape(-1) for r in
@@ -272,7 +263,7 @@ def test_gradients_with_lengths_match_finite_differences(float64):
 # -- padded batches ---------------------------------------------------------------------------
 
 @pytest.mark.parametrize("cls", [nn.RNN, nn.LSTM, nn.GRU])
-def test_lengths_give_each_sequence_what_it_gets_alone(float64, cls):
+def test_lengths_give_each_sequence_what_it_gets_alone(f64, cls):
     layer = cls(3, 4, num_layers=2, bidirectional=True)
     lengths = [2, 5, 3]
     x = ag.randn(5, 3, 3, requires_grad=True)
@@ -290,7 +281,7 @@ def test_lengths_give_each_sequence_what_it_gets_alone(float64, cls):
         assert np.all(x.grad.data[:n, b] != 0)
 
 
-def test_full_lengths_change_nothing(float64):
+def test_full_lengths_change_nothing(f64):
     gru = nn.GRU(3, 4, bidirectional=True)
     x = ag.randn(4, 2, 3)
     for a, b in zip(results(gru(x)), results(gru(x, lengths=[4, 4]))):
@@ -348,7 +339,7 @@ def test_cells_record_no_layer_scopes():
 
 # -- dropout between layers, train and eval ---------------------------------------------------
 
-def test_dropout_acts_between_layers_in_training_only(float64):
+def test_dropout_acts_between_layers_in_training_only(f64):
     with_dropout = nn.LSTM(3, 8, num_layers=2, dropout=0.5)
     plain = nn.LSTM(3, 8, num_layers=2)
     plain.load_state_dict(with_dropout.state_dict())
@@ -360,7 +351,7 @@ def test_dropout_acts_between_layers_in_training_only(float64):
     np.testing.assert_array_equal(with_dropout(x)[0].data, plain(x)[0].data)
 
 
-def test_dropout_never_touches_a_single_layer(float64):
+def test_dropout_never_touches_a_single_layer(f64):
     a = nn.GRU(3, 4, dropout=0.5)
     b = nn.GRU(3, 4)
     b.load_state_dict(a.state_dict())

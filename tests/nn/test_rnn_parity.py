@@ -20,12 +20,9 @@ KINDS = ["rnn_tanh", "rnn_relu", "lstm", "gru"]
 
 
 @pytest.fixture(autouse=True)
-def float64():
-    previous = ag.get_default_dtype()
-    ag.set_default_dtype(np.float64)
+def float64(f64):
+    """Every test here in float64 (conftest's f64), PyTorch seeded too."""
     torch.manual_seed(0)
-    yield
-    ag.set_default_dtype(previous)
 
 
 def make_pair(kind, input_size, hidden_size, **options):

@@ -14,12 +14,8 @@ from nn.text import Vocab, batchify
 
 
 @pytest.fixture(autouse=True)
-def float64():
-    previous = ag.get_default_dtype()
-    ag.set_default_dtype(np.float64)
-    ag.manual_seed(0)
-    yield
-    ag.set_default_dtype(previous)
+def float64(f64):
+    """Every test here in float64 from seed 0 (conftest's f64)."""
 
 
 def sum_loss(output, target):
