@@ -5,6 +5,12 @@ import tempfile
 from pathlib import Path
 
 
+def _umask():
+    mask = os.umask(0)
+    os.umask(mask)
+    return mask
+
+
 def write_atomic(path, data):
     """Write `data` (bytes or str) to `path` through a temporary file and os.replace."""
     path = Path(path)
@@ -15,6 +21,7 @@ def write_atomic(path, data):
     try:
         with os.fdopen(fd, "wb") as f:
             f.write(data)
+        os.chmod(tmp, 0o666 & ~_umask())     # mkstemp makes it private; a file is not
         os.replace(tmp, path)
     except BaseException:
         try:

@@ -10,13 +10,12 @@ import numpy as np
 import autograd as ag
 from autograd import Scalar, Tensor
 
-# the 2-2-1 network: neuron j has weights w_j1, w_j2 and bias b_j; neurons 1, 2
-# are the hidden ReLUs, neuron 3 the sigmoid output
+# the 2-2-1 network: hidden neuron j has weights w_j1, w_j2 and bias b_j (layer L1),
+# the output neuron has w_11, w_12, b_1 (layer L2), as nn.scalar labels them
 MLP_INPUTS = {"x1": 1.0, "x2": 0.5}
 MLP_TARGET = 1.0
-MLP_WEIGHTS = {"w11": 0.5, "w12": -0.4, "b1": 0.1,
-               "w21": -0.3, "w22": 0.8, "b2": 0.2,
-               "w31": 0.7, "w32": -0.5, "b3": 0.05}
+MLP_HIDDEN = ([[0.5, -0.4], [-0.3, 0.8]], [0.1, 0.2])     # (weight (2, 2), bias (2,))
+MLP_OUTPUT = ([[0.7, -0.5]], [0.05])                      # (weight (1, 2), bias (1,))
 
 # the worked example of the RNN lecture
 RNN_W_X = [[0.5, -0.3], [0.8, 0.2]]
@@ -26,31 +25,26 @@ RNN_TARGET = [0.0, 1.0]
 
 
 def lecture_mlp(backward=True, retain_graph=False):
-    """The 2-2-1 network on one example: ReLU hidden layer, sigmoid output, BCE loss.
+    """The 2-2-1 network of nn.scalar on one example: ReLU hidden layer, sigmoid output, BCE.
 
-        h_j = relu(w_j1 x1 + w_j2 x2 + b_j)   (j = 1, 2)
-        p   = sigmoid(w31 h1 + w32 h2 + b3)
+        h_j = relu(w_j1 x1 + w_j2 x2 + b_j)   (j = 1, 2; labels L1.w11 ... L1.b2)
+        p   = sigmoid(w_11 h1 + w_12 h2 + b_1)      (labels L2.w11, L2.w12, L2.b1)
         L   = -(y log p + (1 - y) log(1 - p))
 
-    Returns (L, values by label). With `backward`, L.backward() has run.
+    Returns (L, mlp). With `backward`, L.backward() has run.
     """
-    v = {name: Scalar(x, label=name) for name, x in {**MLP_INPUTS, **MLP_WEIGHTS}.items()}
-    for j in (1, 2):
-        z = v[f"w{j}1"] * v["x1"] + v[f"w{j}2"] * v["x2"] + v[f"b{j}"]
-        z.label = f"z{j}"
-        v[f"h{j}"] = z.relu()
-        v[f"h{j}"].label = f"h{j}"
-    z3 = v["w31"] * v["h1"] + v["w32"] * v["h2"] + v["b3"]
-    z3.label = "z3"
-    p = z3.sigmoid()
+    from nn.scalar import MLP
+    mlp = MLP(2, [2, 1], activation="relu", output_activation="sigmoid")
+    mlp.set_weights([MLP_HIDDEN, MLP_OUTPUT])
+    x = [Scalar(v, label=name) for name, v in MLP_INPUTS.items()]
+    p = mlp(x)
     p.label = "p"
     y = MLP_TARGET
     loss = -(y * p.log() + (1 - y) * (1 - p).log())
     loss.label = "L"
-    v.update(z3=z3, p=p, L=loss)
     if backward:
         loss.backward(retain_graph=retain_graph)
-    return loss, v
+    return loss, mlp
 
 
 def lecture_rnn(backward=True, retain_graph=False, steps=None):

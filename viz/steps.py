@@ -12,15 +12,12 @@ Leaves that receive a gradient are steps too (the last thing backward does to
 them is add that gradient into `.grad`); a multi-output operation (`unbind`,
 `split`) is one step, taken once all its outputs have their gradients.
 
-How the numbers are obtained, without running the real backward again and
-without touching anyone's `.grad`:
-- while the graph still holds its saved values (before any backward, or after
-  `backward(retain_graph=True)`): a replay that calls each node's own
-  `fn.backward` in that order;
-- after a plain `backward()`, which frees saved values: the gradients the last
-  backward recorded on each node (`grad_outputs`, `grad_inputs`). The local
-  derivatives are then only known for operations that save nothing (add, sub,
-  neg, reshape, ...); the others get None.
+The numbers come from a replay of that loop that calls each node's own
+`fn.backward` on the values it saved: the real backward is not run again and
+no `.grad` (nor any gradient recorded on a node for drawing) changes. So the
+graph must still hold its saved values: call `backprop_steps` (or `animate`)
+before `backward()`, or after `backward(retain_graph=True)`. On a graph freed
+by a plain `backward()` it raises a RuntimeError saying so.
 """
 
 import numpy as np
@@ -29,7 +26,7 @@ from autograd import Scalar
 from autograd.graph import Node, topological_order
 from autograd.ops import elementwise as _elementwise
 
-from .dot import is_value
+from .dot import GraphWalk, is_value
 
 # Every input element of these feeds exactly one output element, so
 # backward(ones) is the partial derivative of that element.
@@ -46,13 +43,6 @@ def op_kind(fn):
     if fn.__module__ == "autograd.scalar":
         return "elementwise"
     return "other"
-
-
-class _Leaf:
-    freed = False
-
-
-_LEAF = _Leaf()
 
 
 class Step:
@@ -73,7 +63,6 @@ class Step:
                     permute, getitem, cat, stack, split, unbind): for each input
                     element, the derivative of the one output element it feeds;
                   others (matmul: a full Jacobian) and constants: None.
-                None altogether when the graph was freed and the op saved values.
     downstream  per input, the gradient sent to it (in its shape; None for
                 constants and inputs that need no gradient). For elementwise
                 ops downstream = upstream * local (summed back over broadcast
@@ -133,18 +122,9 @@ def _conformed(node, grads):
 
 def _local(node, outputs, kind):
     """backward with an upstream of ones, for the ops whose result is a local derivative."""
-    nothing = tuple(None for _ in node.inputs)
     if kind == "other":
-        return nothing
-    ones = _ones_like_outputs(node, outputs)
-    if node.freed:
-        # only an op that saved nothing can still answer (add, neg, reshape, ...)
-        try:
-            grads = node.fn.backward(node, *ones)
-        except (RuntimeError, AttributeError, TypeError):
-            return nothing
-    else:
-        grads = node.fn.backward(node, *ones)
+        return tuple(None for _ in node.inputs)
+    grads = node.fn.backward(node, *_ones_like_outputs(node, outputs))
     return tuple(None if (g is None or not is_value(a)) else
                  (float(g) if isinstance(a, Scalar) else np.asarray(g))
                  for a, g in zip(node.inputs, _as_tuple(grads)))
@@ -179,32 +159,16 @@ def backprop_steps(root, grad=None):
     if not root.requires_grad:
         raise RuntimeError("backprop_steps: the root does not require grad, so backward would "
                            "do nothing (no input of its computation had requires_grad=True)")
-    order = topological_order(root)
-    freed = any((v if type(v) is Node else v.grad_fn or _LEAF).freed for v in order)
-    if not freed:
-        return _walk(root, order, _root_grad(root, grad), recorded=False)
-    if grad is not None:
-        raise RuntimeError("backprop_steps: this graph was freed by a backward, so only that "
-                           "backward's own steps can be shown, not ones from another grad; "
-                           "use backward(retain_graph=True) to keep it")
-    if root.grad_fn.grad_outputs is None:
-        raise _freed_error()
-    return _walk(root, order, root.grad_fn.grad_outputs[root._output_nr], recorded=True)
+    if any(node.freed for node in GraphWalk(root).nodes):
+        raise RuntimeError(
+            "backprop_steps: this graph was freed by a backward() without retain_graph=True, so "
+            "its steps cannot be replayed; call viz.backprop_steps(root) (or viz.animate) before "
+            "backward, or run backward(retain_graph=True)")
+    return _walk(root, topological_order(root), _root_grad(root, grad))
 
 
-def _freed_error():
-    return RuntimeError(
-        "backprop_steps: this graph was freed by a backward that did not start from this root, "
-        "so its steps can neither be replayed nor read back; build it again and call "
-        "viz.backprop_steps(root) before backward, or use backward(retain_graph=True)")
-
-
-def _walk(root, order, grad, recorded):
-    """The driver's loop (graph.backward) with its effects replaced by records.
-
-    recorded: take each node's gradients from what the last backward kept,
-    instead of calling its backward.
-    """
+def _walk(root, order, grad):
+    """The driver's loop (graph.backward) with its effects replaced by records."""
     steps = []
     pending = {id(root): grad}
     gathered = {}           # id(multi-output node) -> ([grad per output], [value per output])
@@ -231,10 +195,7 @@ def _walk(root, order, grad, recorded):
                 values[vertex._output_nr] = vertex
                 continue
             value, upstream, outputs = vertex, g, (vertex,)
-        if recorded and node.grad_inputs is None:
-            raise _freed_error()
-        sent = node.grad_inputs if recorded else node.fn.backward(
-            node, *(upstream if type(upstream) is tuple else (upstream,)))
+        sent = node.fn.backward(node, *(upstream if type(upstream) is tuple else (upstream,)))
         downstream = _conformed(node, _as_tuple(sent))
         kind = op_kind(node.fn)
         steps.append(Step(len(steps), value, node.fn.name, node.scope, upstream, node.inputs,
