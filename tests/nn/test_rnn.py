@@ -70,14 +70,18 @@ def results(out):
 
 # -- cells and layers against numpy ---------------------------------------------------
 
-@pytest.mark.parametrize("nonlinearity", ["tanh", "relu"])
-def test_rnn_cell_matches_numpy(f64, nonlinearity):
-    cell = nn.RNNCell(3, 4, nonlinearity=nonlinearity)
+@pytest.mark.parametrize("make,reference", [
+    (lambda: nn.RNNCell(3, 4), lambda x, h, p: np_rnn_cell(x, h, p)),
+    (lambda: nn.RNNCell(3, 4, nonlinearity="relu"), lambda x, h, p: np_rnn_cell(x, h, p, "relu")),
+    (lambda: nn.GRUCell(3, 4), lambda x, h, p: np_gru_cell(x, h, p)),
+    (lambda: nn.GRUCell(3, 4, reset_after=False), lambda x, h, p: np_gru_cell(x, h, p, False))],
+    ids=["rnn_tanh", "rnn_relu", "gru", "gru_reset_before"])
+def test_cell_matches_numpy(f64, make, reference):
+    cell = make()
     rng = np.random.default_rng(1)
     x, h = rng.standard_normal((2, 3)), rng.standard_normal((2, 4))
     p = {n: q.data for n, q in cell.named_parameters()}
-    np.testing.assert_allclose(cell(ag.Tensor(x), ag.Tensor(h)).data,
-                               np_rnn_cell(x, h, p, nonlinearity), rtol=1e-12)
+    np.testing.assert_allclose(cell(ag.Tensor(x), ag.Tensor(h)).data, reference(x, h, p), rtol=1e-12)
 
 
 def test_lstm_cell_matches_numpy(f64):
@@ -89,16 +93,6 @@ def test_lstm_cell_matches_numpy(f64):
     h_ref, c_ref = np_lstm_cell(x, h, c, p)
     np.testing.assert_allclose(h1.data, h_ref, rtol=1e-12)
     np.testing.assert_allclose(c1.data, c_ref, rtol=1e-12)
-
-
-@pytest.mark.parametrize("reset_after", [True, False])
-def test_gru_cell_matches_numpy(f64, reset_after):
-    cell = nn.GRUCell(3, 4, reset_after=reset_after)
-    rng = np.random.default_rng(1)
-    x, h = rng.standard_normal((2, 3)), rng.standard_normal((2, 4))
-    p = {n: q.data for n, q in cell.named_parameters()}
-    np.testing.assert_allclose(cell(ag.Tensor(x), ag.Tensor(h)).data,
-                               np_gru_cell(x, h, p, reset_after), rtol=1e-12)
 
 
 def test_gru_reset_after_false_is_a_different_function_of_the_same_parameters(f64):

@@ -114,14 +114,23 @@ def run_both(theirs, ours, x, hx=None, lengths=None, batch_first=False):
         assert_close(params_o[name].grad, p.grad, f"gradient of {name}")
 
 
-@pytest.mark.parametrize("kind,num_layers,bidirectional,batch_first",
-                         list(itertools.product(KINDS, [1, 2], [False, True], [False, True])))
-def test_layer_matches_pytorch(kind, num_layers, bidirectional, batch_first):
+@pytest.mark.parametrize("kind,num_layers,bidirectional,batch_first,padded",
+                         list(itertools.product(KINDS, [1, 2], [False, True], [False, True],
+                                                [False, True])))
+def test_layer_matches_pytorch(kind, num_layers, bidirectional, batch_first, padded):
+    """padded: a padded batch with lengths (and an initial state) against PyTorch's
+    pack_padded_sequence(enforce_sorted=False) + pad_packed_sequence."""
     theirs, ours = make_pair(kind, 4, 3, num_layers=num_layers, bidirectional=bidirectional,
                              batch_first=batch_first)
     rng = np.random.default_rng(0)
-    x = rng.standard_normal((2, 5, 4) if batch_first else (5, 2, 4))
-    run_both(theirs, ours, x)
+    x = rng.standard_normal((4, 6, 4) if batch_first else (6, 4, 4))
+    if not padded:
+        run_both(theirs, ours, x)
+        return
+    lengths = [3, 6, 1, 4]            # unsorted, and none but one reaches the end
+    hx = tuple(rng.standard_normal((num_layers * (1 + bidirectional), 4, 3))
+               for _ in range(2 if kind == "lstm" else 1))
+    run_both(theirs, ours, x, hx=hx, lengths=lengths, batch_first=batch_first)
 
 
 @pytest.mark.parametrize("kind", KINDS)
@@ -149,20 +158,6 @@ def test_unbatched_input_matches_pytorch(kind, bidirectional):
     run_both(theirs, ours, rng.standard_normal((5, 4)), hx=hx)
 
 
-@pytest.mark.parametrize("kind,num_layers,bidirectional,batch_first",
-                         list(itertools.product(KINDS, [1, 2], [False, True], [False, True])))
-def test_lengths_match_packed_sequences(kind, num_layers, bidirectional, batch_first):
-    """Padded batch + lengths == pack_padded_sequence(enforce_sorted=False) + pad_packed_sequence."""
-    theirs, ours = make_pair(kind, 4, 3, num_layers=num_layers, bidirectional=bidirectional,
-                             batch_first=batch_first)
-    rng = np.random.default_rng(0)
-    lengths = [3, 6, 1, 4]            # unsorted, and none but one reaches the end
-    x = rng.standard_normal((4, 6, 4) if batch_first else (6, 4, 4))
-    hx = tuple(rng.standard_normal((num_layers * (1 + bidirectional), 4, 3))
-               for _ in range(2 if kind == "lstm" else 1))
-    run_both(theirs, ours, x, hx=hx, lengths=lengths, batch_first=batch_first)
-
-
 @pytest.mark.parametrize("kind,batched,with_state,bias",
                          list(itertools.product(KINDS, [True, False], [True, False], [True, False])))
 def test_cell_matches_pytorch(kind, batched, with_state, bias):
@@ -176,34 +171,27 @@ def test_cell_matches_pytorch(kind, batched, with_state, bias):
     run_both(theirs, ours, x, hx=hx)
 
 
-@pytest.mark.parametrize("kind", KINDS)
-def test_our_state_dict_loads_into_pytorch(kind):
+@pytest.mark.parametrize("kind,cell", list(itertools.product(KINDS, [False, True])))
+def test_our_state_dict_loads_into_pytorch(kind, cell):
     """Export: PyTorch takes our parameters unchanged and computes the same outputs."""
     ag.manual_seed(3)
     kwargs = {"nonlinearity": kind[4:]} if kind.startswith("rnn") else {}
-    cls = {"rnn": nn.RNN, "lstm": nn.LSTM, "gru": nn.GRU}[kind[:4].rstrip("_")]
-    torch_cls = {"rnn": torch.nn.RNN, "lstm": torch.nn.LSTM, "gru": torch.nn.GRU}[kind[:4].rstrip("_")]
-    ours = cls(4, 3, num_layers=2, bidirectional=True, **kwargs)
-    theirs = torch_cls(4, 3, num_layers=2, bidirectional=True, **kwargs).double()
+    family = kind[:4].rstrip("_")
+    if cell:
+        ours = {"rnn": nn.RNNCell, "lstm": nn.LSTMCell, "gru": nn.GRUCell}[family](4, 3, **kwargs)
+        theirs = {"rnn": torch.nn.RNNCell, "lstm": torch.nn.LSTMCell,
+                  "gru": torch.nn.GRUCell}[family](4, 3, **kwargs).double()
+        x = np.random.default_rng(0).standard_normal((2, 4))
+    else:
+        layer = {"num_layers": 2, "bidirectional": True, **kwargs}
+        ours = {"rnn": nn.RNN, "lstm": nn.LSTM, "gru": nn.GRU}[family](4, 3, **layer)
+        theirs = {"rnn": torch.nn.RNN, "lstm": torch.nn.LSTM,
+                  "gru": torch.nn.GRU}[family](4, 3, **layer).double()
+        x = np.random.default_rng(0).standard_normal((5, 2, 4))
     theirs.load_state_dict({k: torch.from_numpy(v.copy()) for k, v in ours.state_dict().items()},
                            strict=True)
-    x = np.random.default_rng(0).standard_normal((5, 2, 4))
     for a, b in zip(as_list(ours(ag.Tensor(x))), as_list(theirs(torch.from_numpy(x)))):
         assert_close(a, b, "output with our weights")
-
-
-@pytest.mark.parametrize("kind", KINDS)
-def test_cell_state_dict_loads_into_pytorch(kind):
-    ag.manual_seed(4)
-    kwargs = {"nonlinearity": kind[4:]} if kind.startswith("rnn") else {}
-    cls = {"rnn": nn.RNNCell, "lstm": nn.LSTMCell, "gru": nn.GRUCell}[kind[:4].rstrip("_")]
-    torch_cls = {"rnn": torch.nn.RNNCell, "lstm": torch.nn.LSTMCell,
-                 "gru": torch.nn.GRUCell}[kind[:4].rstrip("_")]
-    ours, theirs = cls(4, 3, **kwargs), torch_cls(4, 3, **kwargs).double()
-    theirs.load_state_dict({k: torch.from_numpy(v.copy()) for k, v in ours.state_dict().items()})
-    x = np.random.default_rng(0).standard_normal((2, 4))
-    for a, b in zip(as_list(ours(ag.Tensor(x))), as_list(theirs(torch.from_numpy(x)))):
-        assert_close(a, b, "cell output with our weights")
 
 
 @pytest.mark.parametrize("kind", ["rnn", "lstm", "gru"])
