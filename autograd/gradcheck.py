@@ -60,8 +60,11 @@ def gradcheck(fn, inputs, eps=1e-6, atol=1e-5, rtol=1e-3, every_output=False, se
         out0 = fn(*inputs)
     rng = np.random.default_rng(seed)
     shape = getattr(out0, "shape", ())
+    size = int(np.prod(shape))
     if every_output and not isinstance(out0, Scalar):
-        projections = [np.eye(out0.data.size)[k].reshape(shape) for k in range(out0.data.size)]
+        projections = [np.eye(size)[k].reshape(shape) for k in range(size)]
+    elif size == 1:            # a loss: its own gradient, so the message shows d loss / d x
+        projections = [np.ones(shape)]
     else:
         projections = [rng.standard_normal(shape)]
     for projection in projections:
@@ -91,10 +94,10 @@ def _check_one(fn, inputs, checked, projection, eps, atol, rtol):
             analytic = (np.zeros_like(x.data) if x.grad is None else x.grad.data).astype(np.float64)
             numeric = _numeric_tensor(fn, inputs, x, projection, eps)
         diff = np.abs(analytic - numeric)
-        bad = diff > atol + rtol * np.abs(numeric)
-        if np.any(bad | ~np.isfinite(analytic) & np.isfinite(numeric)):
-            k = int(np.argmax(np.where(bad, diff, -1)))
-            where = np.unravel_index(k, analytic.shape) if analytic.ndim else ()
+        bad = (diff > atol + rtol * np.abs(numeric)) | (~np.isfinite(analytic) & np.isfinite(numeric))
+        if np.any(bad):
+            k = int(np.argmax(np.where(bad, np.nan_to_num(diff, nan=np.inf), -1)))
+            where = tuple(int(j) for j in np.unravel_index(k, analytic.shape))
             name = f" ({x.label})" if getattr(x, "label", None) else ""
             raise GradcheckError(
                 f"gradcheck: input {i}{name} of shape {tuple(np.shape(x.data))}: element {where} "

@@ -72,10 +72,7 @@ class Node:
     @property
     def saved_tensors(self):
         if self.freed:
-            raise RuntimeError(
-                f"{self.name}: trying to backward through the graph a second time "
-                "(its saved values were freed by the first backward); "
-                "call .backward(retain_graph=True) the first time")
+            raise freed_error(self)
         return self.saved
 
     @property
@@ -89,6 +86,13 @@ class Node:
 
     def __repr__(self):
         return f"<{self.fn.__name__}Backward>"
+
+
+def freed_error(node):
+    return RuntimeError(
+        f"{node.name}: trying to backward through the graph a second time "
+        "(its saved values were freed by the first backward); "
+        "call .backward(retain_graph=True) the first time")
 
 
 def release(node):
@@ -110,6 +114,8 @@ def _next_vertices(vertex):
     node = vertex.grad_fn
     if node is None:
         return ()
+    if node.freed:              # raise now, before the sweep has written any gradient
+        raise freed_error(node)
     return node.inputs if node.n_outputs == 1 else (node,)
 
 
@@ -217,6 +223,11 @@ def _check_backward(node, grad_outputs, grads):
 
 class _GradMode:
     """Context manager (and decorator) that sets whether operations are recorded."""
+
+    def __new__(cls, fn=None):
+        if fn is not None:             # used bare as a decorator, `@no_grad`, as PyTorch allows
+            return cls()(fn)
+        return super().__new__(cls)
 
     def __init__(self, enabled):
         self.enabled = enabled

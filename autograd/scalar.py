@@ -117,7 +117,10 @@ class Div(Function):
 
 
 class Pow(Function):
-    """out = a ** b;  d/da = b a^(b-1), d/db = out ln a"""
+    """out = a ** b;  d/da = b a^(b-1), d/db = out ln a
+
+    As for tensors: d/da is 0 where b = 0, d/db is 0 where a = 0 and b >= 0.
+    """
     name = "pow"
 
     @staticmethod
@@ -129,8 +132,10 @@ class Pow(Function):
     @staticmethod
     def backward(ctx, grad_output):
         a, b, out = ctx.saved_tensors
-        ga = grad_output * b * _pow(a, b - 1)
-        gb = grad_output * out * _log(a) if isinstance(ctx.inputs[1], Scalar) else None
+        ga = 0.0 if b == 0 else grad_output * b * _pow(a, b - 1)
+        gb = None
+        if isinstance(ctx.inputs[1], Scalar):
+            gb = 0.0 if a == 0 and b >= 0 else grad_output * out * _log(a)
         return ga, gb
 
 

@@ -43,7 +43,9 @@ def _to_array(data, dtype, op="Tensor"):
             arr = np.asarray(data)
         except ValueError as exc:
             raise ValueError(f"{op}: data must be a rectangular nested list of numbers ({exc})") from None
-        if isinstance(data, (numbers.Number, list, tuple)) and arr.dtype.kind in "iuf" and dtype is None:
+        # Python numbers and lists take the default dtype; numpy scalars keep theirs (as PyTorch)
+        if (isinstance(data, (numbers.Number, list, tuple)) and not isinstance(data, np.generic)
+                and arr.dtype.kind in "iuf" and dtype is None):
             arr = arr.astype(_default_dtype[0])
     else:
         raise TypeError(f"{op}: data must be a number, a (nested) list of numbers, an ndarray "
@@ -57,7 +59,11 @@ def _to_array(data, dtype, op="Tensor"):
 
 def _operand(x):
     """A second operand as the operations take it, or None when it is not one."""
-    if isinstance(x, (Tensor, np.ndarray, float, int)) or getattr(x, "_value_type", None):
+    if isinstance(x, (Tensor, float, int)) or getattr(x, "_value_type", None):
+        return x
+    if isinstance(x, np.ndarray):
+        if x.dtype.kind not in "biufc":    # an object array would make an object Tensor
+            raise TypeError(f"a Tensor operand must be numeric, got an ndarray of dtype {x.dtype}")
         return x
     if isinstance(x, np.generic):
         return x.item()          # numpy scalars combine like Python numbers
@@ -143,9 +149,9 @@ class Tensor:
 
     def _accumulate_grad(self, g):
         if self.grad is None:
-            if not g.flags.writeable:          # a broadcast view: give the user a real array
-                g = g.copy()
-            self.grad = Tensor._from_op(g)
+            # a copy: the same array may also be another input's gradient (c = a + b
+            # sends one array to both) or a broadcast view; .grad must be the user's own
+            self.grad = Tensor._from_op(g.copy())
         else:
             self.grad = Tensor._from_op(self.grad.data + g)
 
@@ -385,6 +391,8 @@ class Tensor:
         dtype = np.dtype(dtype)
         if dtype == self.data.dtype:
             return self
+        if dtype.kind not in "fc":     # integers and booleans have no gradient (as PyTorch)
+            return Tensor._from_op(self.data.astype(dtype))
         return ew.Cast.apply(self, dtype)
 
     def float(self):
@@ -440,7 +448,8 @@ class Tensor:
 
     def permute(self, *dims):
         dims = _shape_args(dims)
-        if sorted(d % max(self.ndim, 1) for d in dims) != list(range(self.ndim)):
+        n = self.ndim
+        if any(not -n <= d < n for d in dims) or sorted(d % n for d in dims) != list(range(n)):
             raise ValueError(f"permute: dims {dims} must be a reordering of the {self.ndim} "
                              f"dimensions of a tensor of shape {self.shape}")
         return shape_ops.Permute.apply(self, tuple(d % self.ndim for d in dims))
@@ -464,7 +473,11 @@ class Tensor:
         if dim is None:
             new = tuple(s for s in shp if s != 1)
         else:
-            dims = {d % max(len(shp), 1) for d in ((dim,) if isinstance(dim, int) else dim)}
+            dims = (dim,) if isinstance(dim, int) else tuple(dim)
+            n = max(len(shp), 1)            # a 0-d tensor accepts dim 0 and -1, as in PyTorch
+            if any(not -n <= d < n for d in dims):
+                raise ValueError(f"squeeze: dim {dim} is out of range for shape {shp}")
+            dims = {d % n for d in dims}
             new = tuple(s for i, s in enumerate(shp) if not (i in dims and s == 1))
         return self.reshape(new)
 
