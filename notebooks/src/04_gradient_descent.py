@@ -95,7 +95,7 @@ assert final["stochastic (1)"] < final["batch (64)"] and final["mini-batch (8)"]
     "per epoch, the noisier methods get further because they take more steps"
 assert np.allclose(paths["mini-batch (8)"][-1], best, atol=0.1), "mini-batch GD should reach the least-squares fit"
 went_up = {name: np.mean(np.diff([full_loss(p) for p in path]) > 0) for name, path in paths.items()}
-print("fraction of steps that increased the full loss:", {k: round(v, 2) for k, v in went_up.items()})
+print("fraction of steps that increased the full loss:", {k: round(float(v), 2) for k, v in went_up.items()})
 assert went_up["batch (64)"] == 0, "the full gradient always points downhill (small enough lr)"
 assert went_up["stochastic (1)"] > 0.2, "a one-example step often increases the loss on all data"
 
