@@ -81,12 +81,10 @@ class _RNNMath:
         return (pre.tanh() if self.nonlinearity == "tanh" else pre.relu(),)
 
 
-class _LSTMMath:
+class _LSTMMath(_RNNMath):
+    """The input projection and hidden weights as RNN's, four gates' worth."""
     num_gates = 4
     state_names = ("h", "c")
-
-    _project = _RNNMath._project
-    _prepare_hidden = _RNNMath._prepare_hidden
 
     def _step(self, gi, state, weight_hh_t):
         h, c = state
