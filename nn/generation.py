@@ -33,7 +33,7 @@ from autograd import Tensor
 
 from .text import one_hot
 
-__all__ = ["greedy", "beam_search", "sample", "make_step", "model_step"]
+__all__ = ["greedy", "beam_search", "sample", "sampling_probabilities", "make_step", "model_step"]
 
 
 # -- checks and the model's scores --------------------------------------------
@@ -104,7 +104,7 @@ class _Model:
         return logits, state
 
 
-def log_softmax(logits):
+def _log_softmax(logits):
     """log p = z - logsumexp(z), stable for large logits (a -inf logit gets log p = -inf)."""
     z = np.asarray(logits, dtype=np.float64)
     m = np.max(z)
@@ -117,14 +117,18 @@ def greedy(step, start, max_len, eos=None):
     """Always the most probable next token (the lowest id among equals)."""
     start = _check_start(start, "greedy")
     max_len = _check_count(max_len, "max_len", "greedy", 0)
-    model = _Model(step, "greedy", eos)
+    return _generate(_Model(step, "greedy", eos), start, max_len, lambda z: int(np.argmax(z)))
+
+
+def _generate(model, start, max_len, choose):
+    """Feed `start`, then up to max_len tokens picked by choose(logits), stopping at eos."""
     out = list(start)
     with ag.no_grad():
         logits, state = model.prime(start)
         for i in range(max_len):
-            tok = int(np.argmax(logits))
+            tok = choose(logits)
             out.append(tok)
-            if tok == eos or i == max_len - 1:
+            if tok == model.eos or i == max_len - 1:     # the last token needs no logits
                 break
             logits, state = model(tok, state)
     return out
@@ -155,7 +159,7 @@ def beam_search(step, start, max_len, beam_width=3, eos=None, length_norm=True):
             per_beam = min(model.vocab, beam_width + (eos is not None))
             candidates = []
             for b, (total, _, z, _) in enumerate(live):
-                logp = log_softmax(z)
+                logp = _log_softmax(z)
                 for tok in np.argsort(-logp, kind="stable")[:per_beam]:
                     candidates.append((total + logp[tok], b, int(tok)))
             candidates.sort(key=lambda c: -c[0])   # stable: ties keep beam and token order
@@ -195,18 +199,9 @@ def sample(step, start, max_len, temperature=1.0, top_k=None, eos=None, seed=Non
         raise ValueError(f"sample: temperature must be a number > 0, got {temperature!r}")
     if top_k is not None:
         top_k = _check_count(top_k, "top_k", "sample", 1)
-    model = _Model(step, "sample", eos)
     rng = np.random.default_rng(seed) if seed is not None else ag.generator()
-    out = list(start)
-    with ag.no_grad():
-        logits, state = model.prime(start)
-        for i in range(max_len):
-            tok = _draw(logits, temperature, top_k, rng)
-            out.append(tok)
-            if tok == eos or i == max_len - 1:
-                break
-            logits, state = model(tok, state)
-    return out
+    return _generate(_Model(step, "sample", eos), start, max_len,
+                     lambda z: _draw(z, temperature, top_k, rng))
 
 
 def sampling_probabilities(logits, temperature=1.0, top_k=None):
@@ -217,7 +212,7 @@ def sampling_probabilities(logits, temperature=1.0, top_k=None):
         masked = np.full_like(z, -np.inf)
         masked[keep] = z[keep]
         z = masked
-    return np.exp(log_softmax(z))
+    return np.exp(_log_softmax(z))
 
 
 def _draw(logits, temperature, top_k, rng):
