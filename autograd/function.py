@@ -111,9 +111,11 @@ def _describe(a):
 
 
 def _explained(cls, args, kwargs, exc):
-    why = cls.explain(args, kwargs)
+    why = cls.explain(args, kwargs) or str(exc)
+    if why.startswith(f"{cls.name}: "):        # already names the op
+        why = why[len(cls.name) + 2:]
     operands = ", ".join(_describe(a) for a in args)
-    msg = f"{cls.name}: {why or exc} (operands: {operands})"
+    msg = f"{cls.name}: {why} (operands: {operands})"
     kind = TypeError if isinstance(exc, TypeError) else ValueError
     if isinstance(exc, IndexError):
         kind = IndexError
@@ -126,11 +128,11 @@ def _check_forward(cls, ctx, args, result):
         return
     if np.all(np.isfinite(data)):
         return
-    bad = "NaN" if np.any(np.isnan(data)) else "infinite"
+    bad = "a NaN" if np.any(np.isnan(data)) else "an infinite"
     which = [i for i, a in enumerate(args)
              if getattr(a, "_value_type", None) is not None
              and not np.all(np.isfinite(np.asarray(a.data)))]
     where = (f"input {which[0]} was already not finite" if which
              else "all its inputs were finite")
     raise RuntimeError(
-        f"anomaly: forward of '{cls.name}' (scope '{ctx.scope}') produced a {bad} value; {where}")
+        f"anomaly: forward of '{cls.name}' (scope '{ctx.scope}') produced {bad} value; {where}")

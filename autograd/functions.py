@@ -9,7 +9,7 @@ import numpy as np
 
 from .ops import elementwise as ew
 from .ops import shape as shape_ops
-from .tensor import Tensor, _operand, _shape_args, get_default_dtype
+from .tensor import Tensor, _operand, _shape_args, _to_array, get_default_dtype
 
 _generator = [np.random.default_rng()]
 
@@ -80,7 +80,8 @@ def _tensors(tensors, op):
     tensors = list(tensors)
     if not tensors:
         raise ValueError(f"{op}: needs at least one tensor")
-    return [t if isinstance(t, Tensor) else Tensor(t) for t in tensors]
+    return [t if isinstance(t, Tensor) else Tensor._from_op(_to_array(t, None, op))
+            for t in tensors]
 
 
 def concatenate(tensors, axis=0, *, dim=None):

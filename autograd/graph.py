@@ -211,10 +211,10 @@ def _fill_missing(node, grads):
 def _check_backward(node, grad_outputs, grads):
     for i, gi in enumerate(grads):
         if gi is not None and not np.all(np.isfinite(gi)):
-            bad = "NaN" if np.any(np.isnan(gi)) else "infinite"
+            bad = "a NaN" if np.any(np.isnan(gi)) else "an infinite"
             upstream_ok = all(np.all(np.isfinite(g)) for g in grad_outputs)
             raise RuntimeError(
-                f"anomaly: backward of '{node.name}' (scope '{node.scope}') produced a {bad} "
+                f"anomaly: backward of '{node.name}' (scope '{node.scope}') produced {bad} "
                 f"gradient for input {i}"
                 + ("" if upstream_ok else " (the gradient arriving at it was already not finite)"))
 

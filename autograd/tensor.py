@@ -389,6 +389,8 @@ class Tensor:
     def to(self, dtype):
         """The same values in another dtype; the gradient comes back in this tensor's dtype."""
         dtype = np.dtype(dtype)
+        if dtype.kind not in "biufc":
+            raise TypeError(f"to: a Tensor holds numbers; cannot convert to dtype {dtype}")
         if dtype == self.data.dtype:
             return self
         if dtype.kind not in "fc":     # integers and booleans have no gradient (as PyTorch)
@@ -536,6 +538,8 @@ class Tensor:
 
     def split(self, split_size_or_sections, dim=0):
         """PyTorch's split: pieces of a given size (the last may be smaller) or a list of sizes."""
+        if not -self.ndim <= dim < self.ndim:
+            raise ValueError(f"split: dim {dim} is out of range for shape {self.shape}")
         n = self.shape[dim]
         if isinstance(split_size_or_sections, (int, np.integer)):
             size = int(split_size_or_sections)

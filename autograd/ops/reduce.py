@@ -13,7 +13,7 @@ def normalize_axis(axis, ndim, op):
     """`axis` as a sorted tuple of non-negative ints (None means every axis)."""
     if axis is None:
         return tuple(range(ndim))
-    axes = (axis,) if isinstance(axis, (int, np.integer)) else tuple(axis)
+    axes = tuple(axis) if isinstance(axis, (tuple, list)) else (axis,)
     out = []
     for ax in axes:
         if not isinstance(ax, (int, np.integer)):

@@ -102,7 +102,14 @@ class Cat(Function):
     @staticmethod
     def explain(args, kwargs):
         shapes = [tuple(np.shape(getattr(a, "data", a))) for a in args]
-        return (f"tensors of shapes {shapes} cannot be joined along axis {kwargs.get('axis', 0)}: "
+        axis = kwargs.get("axis", 0)
+        others = {s[:axis % len(s)] + s[axis % len(s) + 1:] if s and -len(s) <= axis < len(s) else s
+                  for s in shapes}
+        if not all(shapes):
+            return f"0-d tensors (shapes {shapes}) have no axis to join along; use stack"
+        if len(others) == 1:
+            return None                     # the shapes fit: the error is about something else
+        return (f"tensors of shapes {shapes} cannot be joined along axis {axis}: "
                 f"all other dimensions must be equal")
 
     @staticmethod
@@ -125,6 +132,8 @@ class Stack(Function):
     @staticmethod
     def explain(args, kwargs):
         shapes = [tuple(np.shape(getattr(a, "data", a))) for a in args]
+        if len(set(shapes)) == 1:
+            return None                     # the shapes fit: the error is about something else
         return f"tensors of shapes {shapes} cannot be stacked: all shapes must be equal"
 
     @staticmethod
