@@ -76,16 +76,29 @@ def describe(path, nb):
     return title, TOUR.get(path.name[:2], "")
 
 
-def execute_to_html(path, out_dir):
-    """Run one notebook in a fresh kernel (cwd notebooks/) and write its HTML page."""
-    nb = nbformat.read(path, as_version=4)
+def execute(nb):
+    """Run a notebook in place in a fresh python3 kernel, with notebooks/ as its cwd.
+
+    Raises nbclient's CellExecutionError at the first failing cell. The kernel
+    is the one of the running interpreter's environment (jupyter_client starts
+    `python` of a kernelspec as sys.executable). Its own log is kept to errors
+    (its start-up notices are noise here); warnings from the cells still show.
+    """
     client = NotebookClient(nb, timeout=CELL_TIMEOUT, kernel_name="python3",
+                            extra_arguments=["--IPKernelApp.log_level=ERROR"],
                             resources={"metadata": {"path": str(NOTEBOOKS)}})
+    client.execute()
+    return nb
+
+
+def execute_to_html(path, out_dir):
+    """Run one notebook and write its HTML page (also when a cell fails: the page shows it)."""
+    nb = nbformat.read(path, as_version=4)
     error = None
     try:
-        client.execute()
+        execute(nb)
     except CellExecutionError as exc:
-        error = exc                     # keep the partial notebook: its page shows the error
+        error = exc
     body, _ = HTMLExporter().from_notebook_node(nb)
     target = out_dir / "notebooks" / (path.stem + ".html")
     write_atomic(target, body)

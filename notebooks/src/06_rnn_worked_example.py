@@ -80,7 +80,7 @@ for t, x_t in enumerate(xs_np, start=1):
     hs.append(h)
 L = 0.5 * ((hs[-1] - target) ** 2).sum()
 L.label = "L"
-L.backward()
+L.backward(retain_graph=True)       # keep the graph: we step through backward again below
 
 assert all(np.allclose(hs[t].data, h_np[t]) for t in (1, 2, 3)), "the engine must give the same states"
 print("L =", L.item())
@@ -133,10 +133,9 @@ print("dL/dW_h =\n", np.round(W_h.grad.data, 5))
 # %%
 steps = viz.backprop_steps(L)
 scopes = []
-for k, step in enumerate(steps):
-    name = getattr(step.node, "label", None) or (step.node.grad_fn.name if step.node.grad_fn else "")
+for step in steps:
     upstream = np.round(np.asarray(step.upstream, dtype=float), 4)
-    print(f"{k:2d}  {step.scope or '(loss)':6}  {name:8}  upstream {upstream}")
+    print(f"{step.index:2d}  {step.scope or '(loss)':6}  {step.name:8}  upstream {upstream}")
     if step.scope and (not scopes or scopes[-1] != step.scope):
         scopes.append(step.scope)
 assert scopes == ["t=3", "t=2", "t=1"], f"BPTT must go back in time step by step, got {scopes}"
