@@ -59,14 +59,15 @@ def _to_array(data, dtype, op="Tensor"):
 
 def _operand(x):
     """A second operand as the operations take it, or None when it is not one."""
+    if isinstance(x, np.generic):
+        # numpy scalars combine like Python numbers (checked first: np.float64 is a float)
+        return x.item()
     if isinstance(x, (Tensor, float, int)) or getattr(x, "_value_type", None):
         return x
     if isinstance(x, np.ndarray):
         if x.dtype.kind not in "biufc":    # an object array would make an object Tensor
             raise TypeError(f"a Tensor operand must be numeric, got an ndarray of dtype {x.dtype}")
         return x
-    if isinstance(x, np.generic):
-        return x.item()          # numpy scalars combine like Python numbers
     if isinstance(x, (list, tuple)):
         return _to_array(x, None)
     return None
