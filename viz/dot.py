@@ -30,7 +30,8 @@ from .render import render, render_svg
 
 SHOW_ELEMENTS = 6          # arrays with up to this many elements are drawn number by number
 DEFAULT_MAX_NODES = 400    # boxes + operations; beyond it the drawing collapses scopes
-EDGE_LABEL_LIMIT = 150     # more edges than this: gradient labels beside the edges (xlabel)
+EDGE_LABEL_LIMIT = 200     # more edges than this: gradient labels beside the edges (xlabel)
+SHARE_FROM = 120           # bigger drawings give a value used by many ops a copy at each use
 
 # Graphviz's network simplex (ranking and x positions) and its crossing
 # minimisation are what take the time on graphs of a few hundred nodes: a few
@@ -327,6 +328,27 @@ class Plan:
     def size(self):
         return len(self.elements)
 
+    def share(self, fanout=3):
+        """Give a value used by many ops a small copy next to each use.
+
+        An edge from one box to ops all along an unrolled sequence (a weight
+        shared by every time step) spans the whole drawing, and Graphviz pays
+        for every rank it crosses; copies keep each edge short. The value's own
+        box (data, grad) stays, on its own. Only in drawings of more than
+        SHARE_FROM elements: a small graph shows the real fan-out.
+        """
+        self.via = {}            # edge index -> id of the copy it is drawn from
+        if self.size() <= SHARE_FROM:
+            return
+        uses = {}
+        for k, (src, dst, _) in enumerate(self.edges):
+            if src.startswith("v"):
+                uses.setdefault(src, []).append(k)
+        for src, edges in uses.items():
+            if len({self.edges[k][1] for k in edges}) >= fanout:
+                for n, k in enumerate(edges):
+                    self.via[k] = f"{src}_use{n}"
+
     def truncate(self, max_nodes):
         """Keep the `max_nodes` elements nearest the root; one box stands for the rest."""
         preds = {}
@@ -361,6 +383,7 @@ def plan_drawing(root, collapse=None, max_nodes=DEFAULT_MAX_NODES):
     walk = GraphWalk(root)
     plan = Plan(walk, collapse)
     if max_nodes is None or plan.size() <= max_nodes:
+        plan.share()
         return plan, ""
     total = plan.size()
     if collapse is None:
@@ -368,9 +391,11 @@ def plan_drawing(root, collapse=None, max_nodes=DEFAULT_MAX_NODES):
         for d in depths:
             plan = Plan(walk, _depth_predicate(d))
             if plan.size() <= max_nodes:
+                plan.share()
                 return plan, (f"{total} nodes > max_nodes={max_nodes}: each scope at depth {d} "
                               f"drawn as one box")
     dropped = plan.truncate(max(int(max_nodes), 2))
+    plan.share()
     return plan, (f"{total} nodes > max_nodes={max_nodes}: showing the {plan.size() - 1} "
                   f"nearest the output, {dropped} more not drawn")
 
@@ -628,6 +653,7 @@ def _emit(plan, note, show_data, show_grad, rankdir, group_by, title, renderer):
     g.renderer = renderer
 
     statements = {}          # cluster key (or None) -> [(eid, attrs)]
+    cluster_of = {}
     for eid, (kind, obj) in plan.elements.items():
         if kind == "value":
             vkind = _value_kind(obj, root)
@@ -652,7 +678,16 @@ def _emit(plan, note, show_data, show_grad, rankdir, group_by, title, renderer):
                      "style": "dashed"}
             scope = ""
         attrs["id"] = eid
-        statements.setdefault(_cluster_key(scope, group_by), []).append((eid, attrs))
+        cluster_of[eid] = _cluster_key(scope, group_by)
+        statements.setdefault(cluster_of[eid], []).append((eid, attrs))
+    for k, copy in plan.via.items():          # each copy sits by its use
+        src, dst, _ = plan.edges[k]
+        v = plan.elements[src][1]
+        attrs = {"label": _dot_text([value_title(v) or v.label or "(value)"]), "shape": "box",
+                 "style": "rounded,dashed,filled", "fillcolor": _FILL[_value_kind(v, root)],
+                 "fontsize": "9", "id": copy, "tooltip": f"the value {src}, drawn by each use"}
+        cluster_of[copy] = cluster_of.get(dst)
+        statements.setdefault(cluster_of[copy], []).append((copy, attrs))
 
     _emit_clusters(g, statements, group_by)
 
@@ -676,12 +711,80 @@ def _emit(plan, note, show_data, show_grad, rankdir, group_by, title, renderer):
                 text = fmt_number(m) if isinstance(eg, float) else f"|g| {m:.2g}"
             attrs.update({label_attr: _dot_text([text])}, color=colour(m), fontcolor="#444444",
                          penwidth=f"{1 + 2 * colour.fraction(m):.2f}")
+        src = plan.via.get(k, src)
+        if None is not cluster_of.get(src) != cluster_of.get(dst) is not None:
+            attrs["weight"] = "8"          # step to step (h_t -> t+1): keep the chain level
         g.edge(src, dst, **attrs)
+    if group_by is not None:
+        drawn = [(plan.via.get(k, src), dst) for k, (src, dst, _) in enumerate(plan.edges)]
+        for entry, source in _cluster_entries(drawn, cluster_of):
+            g.edge(entry, source, style="invis", weight="0")
     if any(x is not None for x in edge_grads):
         g.node("legend", label=colour.legend(), shape="plaintext", id="legend")
     g.elements = ElementIndex(plan, edge_ids)
     g.note = note
     return g
+
+
+def _cluster_entries(edges, cluster_of):
+    """Invisible edges that start each cluster after the last value entering it.
+
+    Clusters may not overlap, so two whose ranks overlap are stacked. A step
+    of an unrolled RNN has sources of its own (x_t, a weight) that Graphviz
+    would rank beside the previous step's output, and a long unrolled graph
+    then climbs like a staircase; an edge from the step's latest entry (h_(t-1))
+    to each such source puts the steps side by side. Edges: (src, dst) pairs.
+    """
+    preds, succs = {}, {}
+    for a, b in edges:
+        preds.setdefault(b, []).append(a)
+        succs.setdefault(a, []).append(b)
+        preds.setdefault(a, [])
+    # longest-path rank, in topological order (Kahn)
+    waiting = {n: len(p) for n, p in preds.items()}
+    ready = [n for n, k in waiting.items() if k == 0]
+    rank = {}
+    while ready:
+        n = ready.pop()
+        rank[n] = max((rank[p] + 1 for p in preds[n]), default=0)
+        for m in succs.get(n, ()):
+            waiting[m] -= 1
+            if waiting[m] == 0:
+                ready.append(m)
+    entries, sources = {}, {}
+    for a, b in edges:
+        key = cluster_of.get(b)
+        if key is not None and cluster_of.get(a) != key:
+            entries.setdefault(key, []).append(a)
+    for n, p in preds.items():
+        if not p and cluster_of.get(n) is not None:
+            sources.setdefault(cluster_of[n], []).append(n)
+
+    def reaches(start, goal):
+        # ranks grow along edges: nothing ranked past the goal leads back to it
+        stack, seen = [start], {start}
+        while stack:
+            n = stack.pop()
+            if n == goal:
+                return True
+            for m in succs.get(n, ()):
+                if m not in seen and rank.get(m, 0) <= rank.get(goal, 0):
+                    seen.add(m)
+                    stack.append(m)
+        return False
+
+    added = []
+    for key, candidates in entries.items():
+        entry = max(candidates, key=lambda n: rank.get(n, 0))
+        for source in sources.get(key, ()):
+            if rank.get(entry, 0) > 0 and not reaches(source, entry):
+                added.append((entry, source))
+    return added
+
+
+def _natural(path):
+    """Sort key of a scope path: numbers by value, so t=2 comes before t=10."""
+    return [(0, int(p), "") if p.isdigit() else (1, 0, p) for p in re.split(r"(\d+)", path)]
 
 
 def _emit_clusters(g, statements, group_by):
@@ -691,7 +794,7 @@ def _emit_clusters(g, statements, group_by):
                 statements.setdefault(prefix, [])
     for eid, attrs in statements.pop(None, []):
         g.node(eid, **attrs)
-    keys = sorted(statements)
+    keys = sorted(statements, key=_natural)
     parent = {}
     for key in keys:
         # the longest other cluster whose path is a prefix of this one contains it

@@ -103,3 +103,16 @@ def wide_mlp_graph(n_layers=12, width=3, seed=0):
     loss.label = "L"
     loss.backward()
     return loss
+
+
+def scalar_mlp(nouts, nin=3, seed=0):
+    """An nn.scalar.MLP on one random example, squared-error loss, after backward."""
+    from nn.scalar import MLP
+    ag.manual_seed(seed)
+    mlp = MLP(nin, nouts)
+    out = mlp([Scalar(float(v), label=f"x{i + 1}")
+               for i, v in enumerate(ag.generator().standard_normal(nin))])
+    loss = out * out if isinstance(out, Scalar) else sum(o * o for o in out)
+    loss.label = "L"
+    loss.backward()
+    return loss

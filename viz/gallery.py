@@ -217,6 +217,10 @@ def bench():
     cases.append(("2-layer LSTM, 20 steps, auto-collapsed", loss, {}))
     loss, _ = examples.lecture_rnn(steps=40)
     cases.append(("RNN, 40 steps, group_by='time'", loss, {"group_by": "time"}))
+    loss, _, _ = examples.unrolled_lstm(seq_len=6, num_layers=2)
+    cases.append(("2-layer LSTM, 6 steps, not collapsed", loss, {"max_nodes": None}))
+    cases.append(("... grouped by time", loss, {"max_nodes": None, "group_by": "time"}))
+    cases.append(("scalar MLP 3-6-6-1 (nn.scalar)", examples.scalar_mlp([6, 6, 1]), {}))
     cases.append(("12-layer MLP graph, no scopes", examples.wide_mlp_graph(12), {}))
     cases.append(("24-layer MLP graph, no scopes", examples.wide_mlp_graph(24), {}))
     for name, root, options in cases:
