@@ -11,10 +11,8 @@ the gallery failed (the rest is still written).
 
 import argparse
 import html
-import os
 import subprocess
 import sys
-import tempfile
 import time
 from pathlib import Path
 
@@ -25,21 +23,11 @@ from nbconvert import HTMLExporter
 from nbconvert.filters import markdown2html
 from tqdm import tqdm
 
+from viz import write_atomic   # temp file + os.replace, normal permissions
+
 NOTEBOOKS = Path(__file__).resolve().parent
 ROOT = NOTEBOOKS.parent
 CELL_TIMEOUT = 300
-
-
-def write_atomic(path, text):
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
-    try:
-        with os.fdopen(fd, "w", encoding="utf-8") as f:
-            f.write(text)
-        os.replace(tmp, path)
-    except BaseException:
-        os.unlink(tmp)
-        raise
 
 
 # One line per notebook: what it teaches (also the tour in README.md).
@@ -144,7 +132,7 @@ def write_index(out_dir, pages, gallery, benchmarks, failed):
     parts = ["<h1>glassgrad: the course notebooks and drawings</h1>",
              "<p>Each notebook was executed top to bottom for this page; "
              "every claim it makes is checked by an assertion in a code cell.</p>",
-             "<h2>Notebooks</h2>", "<ol>", *items, "</ol>"]
+             "<h2>Notebooks</h2>", "<ul>", *items, "</ul>"]
     extra = []
     if gallery is not None:
         extra.append(f'<li><a href="{gallery.relative_to(out_dir).as_posix()}">Gallery</a>: '

@@ -9,12 +9,12 @@ outputs and with stable cell ids, so the same source always gives the same file.
     python notebooks/generate.py --check   exit 1 when a notebook is out of date
 """
 
-import os
 import sys
-import tempfile
 from pathlib import Path
 
 import nbformat
+
+from viz import write_atomic   # temp file + os.replace, normal permissions
 
 HERE = Path(__file__).resolve().parent
 SOURCES = HERE / "src"
@@ -67,17 +67,6 @@ def notebook_text(source_path):
 
 def target_of(source_path):
     return HERE / (Path(source_path).stem + ".ipynb")
-
-
-def write_atomic(path, text):
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
-    try:
-        with os.fdopen(fd, "w") as f:
-            f.write(text)
-        os.replace(tmp, path)
-    except BaseException:
-        os.unlink(tmp)
-        raise
 
 
 def main(argv):

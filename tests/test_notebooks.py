@@ -48,6 +48,23 @@ def test_notebook_matches_its_source(path):
         f"{path.name} differs from notebooks/src/{source.name}; run python notebooks/generate.py"
 
 
+def test_index_links_every_page_and_marks_failures(tmp_path):
+    pages = [(tmp_path / "notebooks" / f"{stem}.html", (f"title {stem}", "what it teaches"), 1.0)
+             for stem in ("01_a", "02_b")]
+    gallery = tmp_path / "gallery" / "index.html"
+    index = build.write_index(tmp_path, pages, gallery, None, failed={"02_b": "boom"})
+    text = index.read_text()
+    assert 'href="notebooks/01_a.html"' in text and 'href="notebooks/02_b.html"' in text, text
+    assert text.count("(failed)") == 1 and text.index("(failed)") > text.index("02_b.html"), \
+        "exactly the failed notebook is marked"
+    assert 'href="gallery/index.html"' in text and "Benchmarks" not in text, \
+        "the gallery is linked; benchmarks only when their page exists"
+
+
+def test_every_notebook_has_a_tour_line():
+    assert sorted(build.TOUR) == [p.name[:2] for p in PATHS], "build.TOUR needs one line per notebook"
+
+
 def drawings(nb):
     """Outputs that show a drawing: an SVG graph, a plot image or an HTML stepper."""
     return [out for cell in nb.cells if cell.cell_type == "code"
