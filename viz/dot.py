@@ -19,6 +19,7 @@ and then the labels, which are the costly part on big arrays.
 import math
 import re
 from collections import Counter
+from pathlib import Path
 
 import graphviz
 import numpy as np
@@ -26,6 +27,7 @@ import numpy as np
 from autograd import Scalar
 from autograd.ops import sum_to
 
+from ._files import write_atomic
 from .render import render, render_svg
 
 SHOW_ELEMENTS = 6          # arrays with up to this many elements are drawn number by number
@@ -529,7 +531,7 @@ class Drawing(graphviz.Digraph):
     """A `graphviz.Digraph` that renders with glassgrad's renderer (system dot or graphviz-pure).
 
     It displays inline in Jupyter as SVG even without a system Graphviz, and
-    `.pipe()` / `.svg()` use the same renderer. `.elements` maps graph values
+    `.pipe()`, `.render()` and `.svg()` use the same renderer. `.elements` maps graph values
     and nodes to the ids of the drawn elements (also the SVG ids).
     """
 
@@ -543,6 +545,20 @@ class Drawing(graphviz.Digraph):
              engine=None, encoding=None):
         data = render(self.source, format or "svg", self.renderer)
         return data.decode(encoding) if encoding else data
+
+    def render(self, filename=None, directory=None, view=False, cleanup=False, format=None,
+               **_):
+        """As graphviz's `render` (DOT source to `filename`, the picture to
+        `filename.<format>`), but laid out by glassgrad's renderer; returns the picture's path."""
+        fmt = format or self.format or "svg"
+        source = Path(directory or self.directory or "") / (filename or self.filename or "glassgrad.gv")
+        target = source.with_name(source.name + "." + fmt)
+        write_atomic(target, render(self.source, fmt, self.renderer))
+        if cleanup:
+            source.unlink(missing_ok=True)
+        else:
+            write_atomic(source, self.source)
+        return str(target)
 
     def _repr_mimebundle_(self, include=None, exclude=None, **_):
         include = set(include) if include is not None else {"image/svg+xml"}

@@ -108,3 +108,11 @@ def test_render_errors():
         viz.render("digraph { a -> }", renderer=viz.available_renderers()[-1])
     with pytest.raises(ValueError, match="renderer must be"):
         viz.render("digraph { a }", renderer="no-such-layout-program")
+
+
+def test_drawing_render_writes_source_and_picture_with_our_renderer(tmp_path):
+    loss, _ = examples.lecture_mlp()
+    drawing = viz.draw(loss, renderer=viz.available_renderers()[-1])
+    out = drawing.render("net", directory=tmp_path, format="png")
+    assert out == str(tmp_path / "net.png") and (tmp_path / "net.png").read_bytes()[:4] == b"\x89PNG"
+    assert (tmp_path / "net").read_text() == drawing.source
