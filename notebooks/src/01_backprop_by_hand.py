@@ -163,6 +163,27 @@ assert ag.gradcheck(loss_of, params), "finite differences disagree with backprop
 print("gradcheck: backprop agrees with central differences for all 9 parameters")
 
 # %% [markdown]
+# The library packages the same network as `nn.scalar.MLP(2, [2, 1])`: one `Scalar`
+# per weight, named `L1.w11 ... L2.b1` (layer, then neuron and input), ReLU in the
+# hidden layer and, here, a sigmoid at the output. Loaded with our weights it gives
+# the same gradients.
+
+# %%
+from nn.scalar import MLP
+
+net = MLP(2, [2, 1], output_activation="sigmoid")
+net.set_weights([(W, b_hidden), ([w_out], [b_out])])
+p_net = net(x)
+(-(y * p_net.log() + (1 - y) * (1 - p_net).log())).backward()
+grads = dict((name, param.grad) for name, param in net.named_parameters())
+expected = {"L1.w11": dL_dW[0][0], "L1.w12": dL_dW[0][1], "L1.b1": dL_dbh[0],
+            "L1.w21": dL_dW[1][0], "L1.w22": dL_dW[1][1], "L1.b2": dL_dbh[1],
+            "L2.w11": dL_dw[0], "L2.w12": dL_dw[1], "L2.b1": dL_db}
+for name, hand in expected.items():
+    assert close(grads[name], hand), f"nn.scalar.MLP: {name} has gradient {grads[name]}, by hand {hand}"
+print("nn.scalar.MLP gives the same nine gradients")
+
+# %% [markdown]
 # ## The graph
 #
 # `viz.draw` shows one box per value (its label, data and gradient) and one node per

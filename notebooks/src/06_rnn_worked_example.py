@@ -126,19 +126,24 @@ print("dL/dW_h =\n", np.round(W_h.grad.data, 5))
 # %% [markdown]
 # ## BPTT, node by node
 #
-# The steps of backward in the order the engine takes them: from the loss, through
-# step 3, then step 2, then step 1. The gradient reaching the shared weights is
-# collected from every step.
+# The steps of backward in the order the engine takes them: from the loss (made
+# outside any time step, scope `-`), through step 3, then step 2, then step 1. The
+# shared weights $W_x$ and $W_h$ (also made outside the steps) come last: a value is
+# processed only when every use of it has sent its gradient back, and their
+# gradient is the sum over the three steps.
 
 # %%
 steps = viz.backprop_steps(L)
 scopes = []
 for step in steps:
     upstream = np.round(np.asarray(step.upstream, dtype=float), 4)
-    print(f"{step.index:2d}  {step.scope or '(loss)':6}  {step.name:8}  upstream {upstream}")
+    print(f"{step.index:2d}  {step.scope or '-':6}  {step.name:8}  upstream {upstream}")
     if step.scope and (not scopes or scopes[-1] != step.scope):
         scopes.append(step.scope)
 assert scopes == ["t=3", "t=2", "t=1"], f"BPTT must go back in time step by step, got {scopes}"
+last_use = {s.name: s.index for s in steps}
+assert last_use["W_h"] > last_use["h_1"] and last_use["W_x"] > last_use["h_1"], \
+    "the shared weights are processed after every step that uses them"
 
 # %%
 viz.animate(L)
