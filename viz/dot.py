@@ -34,6 +34,7 @@ SHOW_ELEMENTS = 6          # arrays with up to this many elements are drawn numb
 DEFAULT_MAX_NODES = 400    # boxes + operations; beyond it the drawing collapses scopes
 EDGE_LABEL_LIMIT = 200     # more edges than this: gradient labels beside the edges (xlabel)
 SHARE_FROM = 120           # bigger drawings give a value used by many ops a copy at each use
+SHARE_FANOUT = 8           # ... smaller ones only a value used by this many ops
 
 # Graphviz's network simplex (ranking and x positions) and its crossing
 # minimisation are what take the time on graphs of a few hundred nodes: a few
@@ -336,12 +337,12 @@ class Plan:
         An edge from one box to ops all along an unrolled sequence (a weight
         shared by every time step) spans the whole drawing, and Graphviz pays
         for every rank it crosses; copies keep each edge short. The value's own
-        box (data, grad) stays, on its own. Only in drawings of more than
-        SHARE_FROM elements: a small graph shows the real fan-out.
+        box (data, grad) stays, on its own. In drawings of up to SHARE_FROM
+        elements only past SHARE_FANOUT uses: a small graph shows the real fan-out.
         """
         self.via = {}            # edge index -> id of the copy it is drawn from
         if self.size() <= SHARE_FROM:
-            return
+            fanout = SHARE_FANOUT
         uses = {}
         for k, (src, dst, _) in enumerate(self.edges):
             if src.startswith("v"):
@@ -748,8 +749,9 @@ def _cluster_entries(edges, cluster_of):
     Clusters may not overlap, so two whose ranks overlap are stacked. A step
     of an unrolled RNN has sources of its own (x_t, a weight) that Graphviz
     would rank beside the previous step's output, and a long unrolled graph
-    then climbs like a staircase; an edge from the step's latest entry (h_(t-1))
-    to each such source puts the steps side by side. Edges: (src, dst) pairs.
+    then climbs like a staircase (a layer's transposed weight does the same to
+    a layer); an edge from the cluster's latest entry (h_(t-1)) to each of its
+    elements fed from outside only puts them side by side. Edges: (src, dst) pairs.
     """
     preds, succs = {}, {}
     for a, b in edges:
@@ -772,9 +774,10 @@ def _cluster_entries(edges, cluster_of):
         key = cluster_of.get(b)
         if key is not None and cluster_of.get(a) != key:
             entries.setdefault(key, []).append(a)
-    for n, p in preds.items():
-        if not p and cluster_of.get(n) is not None:
-            sources.setdefault(cluster_of[n], []).append(n)
+    for n, p in preds.items():      # what a cluster starts from: nothing of its own before it
+        key = cluster_of.get(n)
+        if key is not None and all(cluster_of.get(a) != key for a in p):
+            sources.setdefault(key, []).append(n)
 
     def reaches(start, goal):
         # ranks grow along edges: nothing ranked past the goal leads back to it
