@@ -188,6 +188,8 @@ class Tensor:
         return len(self.data)
 
     def __iter__(self):
+        if self.data.ndim == 0:
+            raise TypeError("iteration over a 0-d tensor")
         return iter(self.unbind(0))
 
     def __bool__(self):
@@ -535,6 +537,8 @@ class Tensor:
 
     def unbind(self, dim=0):
         """The slices along `dim`, as one node with several outputs."""
+        if self.data.ndim == 0:
+            raise ValueError("unbind: a 0-d tensor has no dimension to unbind")
         return shape_ops.Unbind.apply(self, axis=dim)
 
     def split(self, split_size_or_sections, dim=0):

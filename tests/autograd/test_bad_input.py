@@ -201,6 +201,10 @@ def test_bad_axis_types_and_empty_reductions():
         ag.cat([])
     with pytest.raises(ValueError, match="^cat: 0-d tensors .* use stack"):
         ag.cat([Tensor(1.0), Tensor(2.0)])
+    with pytest.raises(ValueError, match="^unbind: a 0-d tensor"):
+        Tensor(1.0).unbind()
+    with pytest.raises(TypeError, match="iteration over a 0-d tensor"):
+        list(Tensor(1.0))
 
 
 def test_bad_indices_name_getitem():

@@ -257,6 +257,20 @@ def test_reshape_view_squeeze_unsqueeze_flatten_expand_spellings():
     assert t.expand(4, 2, 5, 3).shape == (4, 2, 5, 3) and t.expand(-1, 2, -1).shape == (2, 2, 3)
 
 
+# -- numerics ---------------------------------------------------------------------------------------
+
+def test_sigmoid_and_logsumexp_are_stable_for_large_inputs():
+    with np.errstate(over="raise", invalid="raise", divide="raise"):   # not even in a hidden step
+        x = Tensor([-1e4, 0.0, 1e4], requires_grad=True)
+        s = x.sigmoid()
+        np.testing.assert_array_equal(s.data, [0.0, 0.5, 1.0])
+        big = Tensor([[1000.0, 1000.0], [-1000.0, 0.0]], requires_grad=True)
+        lse = big.logsumexp(dim=1)
+        lse.sum().backward()
+    np.testing.assert_allclose(lse.data, [1000.0 + np.log(2.0), 0.0], rtol=1e-6)
+    np.testing.assert_allclose(big.grad.data, [[0.5, 0.5], [0.0, 1.0]], rtol=1e-6)
+
+
 # -- creation and conversion -------------------------------------------------------------------------
 
 def test_creation_functions():
