@@ -43,4 +43,4 @@ def save(root, path, **draw_options):
 __all__ = ["draw", "save", "render", "find_renderer", "available_renderers", "Drawing",
            "DEFAULT_MAX_NODES", "backprop_steps", "Step", "animate", "Stepper",
            "plot_loss", "plot_grad_flow", "plot_bptt", "plot_activation", "plot_decision_boundary",
-           "plot_gates"]
+           "plot_gates", "write_atomic"]
