@@ -2,9 +2,10 @@
 
 Every recorded operation is a `Node` (the `ctx` its `Function` sees). A value
 (`Tensor` or `Scalar`) points at the node that made it through `.grad_fn`; a
-node points at its inputs. Backward orders the values reachable from the root
-without recursion, then walks them from the root down, asking each node's
-`Function.backward` for the gradients of its inputs:
+node points at its inputs. Backward walks from the root down, without
+recursion, taking the nodes newest first (a node's inputs are always older
+than it), and asks each node's `Function.backward` for the gradients of its
+inputs:
 
     downstream gradient = upstream gradient x local derivative
 
@@ -22,6 +23,8 @@ Global state (grad mode, the current name scope, anomaly detection) lives in
 `state`, read once per operation.
 """
 
+import heapq
+import itertools
 from contextlib import contextmanager
 
 import numpy as np
@@ -44,24 +47,29 @@ class Node:
 
     `inputs` are the operation's arguments as given (values and constants),
     `saved` what `save_for_backward` kept. After a backward sweep (without
-    `retain_graph`) `saved` is dropped and the node is marked freed.
+    `retain_graph`) `saved` is dropped (set to None) and the node is freed.
     `grad_outputs` and `grad_inputs` keep the gradients of the last sweep, for
     drawing: what arrived at each output and what was sent to each input.
     A node usually has one output; one with several (`unbind`, `split`) gets
     all of their gradients at once, `backward(ctx, *grad_outputs)`.
+    `seq` numbers the nodes in the order they were made: every input of a node
+    was made before it, so backward can take the nodes by decreasing `seq`.
+    Other attributes that a `forward` sets on its ctx stay with the node, as in
+    PyTorch; what backward needs goes through `save_for_backward`.
     """
 
-    __slots__ = ("fn", "inputs", "saved", "scope", "freed", "n_outputs", "output_meta",
-                 "grad_outputs", "grad_inputs", "__dict__", "__weakref__")
+    __slots__ = ("fn", "inputs", "saved", "scope", "seq", "grad_outputs", "grad_inputs",
+                 "__dict__", "__weakref__")
+    # a node with several outputs sets these two on itself
+    n_outputs = 1
+    output_meta = None          # ((shape, dtype) per output), to fill in missing gradients
 
     def __init__(self, fn):
         self.fn = fn
         self.inputs = ()
         self.saved = ()
         self.scope = state.scope
-        self.freed = False
-        self.n_outputs = 1
-        self.output_meta = None
+        self.seq = next(_sequence)
         self.grad_outputs = None
         self.grad_inputs = None
 
@@ -71,9 +79,14 @@ class Node:
 
     @property
     def saved_tensors(self):
-        if self.freed:
+        if self.saved is None:
             raise freed_error(self)
         return self.saved
+
+    @property
+    def freed(self):
+        """Whether a backward (without retain_graph) has dropped the saved values."""
+        return self.saved is None
 
     @property
     def needs_input_grad(self):
@@ -88,6 +101,9 @@ class Node:
         return f"<{self.fn.__name__}Backward>"
 
 
+_sequence = itertools.count()
+
+
 def freed_error(node):
     return RuntimeError(
         f"{node.name}: trying to backward through the graph a second time "
@@ -97,82 +113,96 @@ def freed_error(node):
 
 def release(node):
     node.saved = None
-    node.freed = True
-    d = getattr(node, "__dict__", None)
-    if d:
-        d.clear()
 
 
-def _next_vertices(vertex):
-    """What a vertex of the backward order depends on.
-
-    Vertices are values and, between a multi-output node's outputs and its
-    inputs, the node itself (so it runs once, after all its outputs).
-    """
-    if type(vertex) is Node:
-        return vertex.inputs
-    node = vertex.grad_fn
-    if node is None:
-        return ()
-    if node.freed:              # raise now, before the sweep has written any gradient
-        raise freed_error(node)
-    return node.inputs if node.n_outputs == 1 else (node,)
+def _needs_grad(x):
+    """Whether an input is a value (Tensor or Scalar) that gradients flow into."""
+    return getattr(x, "_value_type", None) is not None and x.requires_grad
 
 
 def topological_order(root):
     """Vertices that lead to `root` and need a gradient, inputs before their users.
 
-    Iterative depth-first search with an explicit stack, so a chain of a
-    million operations needs no recursion.
+    `reversed(topological_order(root))` is the order in which `backward` takes
+    them: the operations' outputs by decreasing `seq` (for a node with several
+    outputs, its outputs and then the node itself, as one vertex), then the
+    leaves, in the order their first gradient reaches them. No recursion: a
+    chain of a million operations is fine.
     """
-    order = []
-    seen = set()
-    stack = [(root, False)]
+    outputs = {}                   # node -> its outputs that were reached
+    stack = [root]
+    seen = {id(root)}
     while stack:
-        vertex, expanded = stack.pop()
-        if expanded:
-            order.append(vertex)
+        value = stack.pop()
+        node = value.grad_fn
+        if node is None:
             continue
-        # marked when expanded, not when pushed: a vertex pushed by one user but
-        # reached first through another must still be placed after all its inputs
-        if id(vertex) in seen:
+        if node in outputs:
+            outputs[node].append(value)
             continue
-        seen.add(id(vertex))
-        stack.append((vertex, True))
-        for nxt in _next_vertices(vertex):
-            if id(nxt) not in seen and (type(nxt) is Node or getattr(nxt, "requires_grad", False)):
-                stack.append((nxt, False))
-    return order
+        outputs[node] = [value]
+        for inp in node.inputs:
+            if id(inp) not in seen and _needs_grad(inp):
+                seen.add(id(inp))
+                stack.append(inp)
+    walk = []                      # backward's order
+    leaves = {}
+    for node in sorted(outputs, key=lambda n: n.seq, reverse=True):
+        walk.extend(sorted(outputs[node], key=lambda v: v._output_nr))
+        if node.n_outputs != 1:
+            walk.append(node)
+        for inp in node.inputs:
+            if _needs_grad(inp) and inp.grad_fn is None:
+                leaves.setdefault(id(inp), inp)
+    if root.grad_fn is None:
+        leaves[id(root)] = root
+    walk.extend(leaves.values())
+    walk.reverse()
+    return walk
 
 
 def backward(root, grad, retain_graph=False):
-    """Send `grad` (d root / d root, already conformed) back through the graph."""
-    order = topological_order(root)
-    pending = {id(root): grad}     # id(value) -> gradient summed so far
-    owned = set()                  # ids whose pending gradient is an array we made
-    gathered = {}                  # id(multi-output node) -> gradient per output
+    """Send `grad` (d root / d root, already conformed) back through the graph.
+
+    Nodes wait in a heap by decreasing `seq`: every user of a value was made
+    after it, so a node comes out of the heap only once the gradients from all
+    the users of its outputs have arrived (PyTorch's engine orders its work the
+    same way). No separate ordering pass: each node is touched once.
+    Nothing visible changes until the whole sweep has succeeded: `.grad`s are
+    written and saved values freed at the end, so a sweep that reaches a node
+    freed by an earlier backward raises with every gradient as it was.
+    """
+    node = root.grad_fn
+    if node is None:                               # backward from a leaf
+        root._accumulate_grad(grad)
+        return
+    waiting = {}                # node -> gradient summed so far (a list, for several outputs)
+    keepers = {}                # node -> the output (list: outputs) whose .grad wants it
+    owned = set()               # keys whose summed gradient is an array made here
+    leaves = {}                 # id(leaf) -> [leaf, summed gradient]
+    kept = []                   # (value, gradient) for the .grad of non-leaves
+    done = []                   # nodes to free at the end
+    heap = []
+    _arrive(node, root, grad, waiting, keepers, owned, heap)
     anomaly = state.anomaly
-    for vertex in reversed(order):
-        if type(vertex) is Node:
-            node = vertex
-            grad_outputs = _fill_missing(node, gathered.pop(id(node)))
-        else:
-            g = pending.pop(id(vertex), None)
-            if g is None:
-                continue
-            node = vertex.grad_fn
-            if node is None:                       # a leaf: keep what it got
-                vertex._accumulate_grad(g)
-                continue
-            if vertex._retains_grad:
-                vertex._accumulate_grad(g)
-            if node.n_outputs != 1:                # wait for the node's other outputs
-                gathered.setdefault(id(node), [None] * node.n_outputs)[vertex._output_nr] = g
-                continue
+    pop, push = heapq.heappop, heapq.heappush
+    ndarray = np.ndarray
+    while heap:
+        node = pop(heap)[1]
+        if node.saved is None:
+            raise freed_error(node)
+        g = waiting.pop(node)
+        keeper = keepers.pop(node, None)
+        if node.n_outputs == 1:
+            if keeper is not None:
+                kept.append((keeper, g))
             grad_outputs = (g,)
-        if node.freed:
-            node.saved_tensors                     # raises the clear error
-        grads = node.fn.backward(node, *grad_outputs)
+            grads = node.fn.backward(node, g)
+        else:
+            if keeper is not None:
+                kept.extend((v, gv) for v, gv in zip(keeper, g) if v is not None and gv is not None)
+            grad_outputs = _fill_missing(node, g)
+            grads = node.fn.backward(node, *grad_outputs)
         if type(grads) is not tuple:
             grads = (grads,)
         inputs = node.inputs
@@ -184,22 +214,79 @@ def backward(root, grad, retain_graph=False):
             _check_backward(node, grad_outputs, grads)
         node.grad_outputs = grad_outputs
         node.grad_inputs = grads
-        for i, (inp, gi) in enumerate(zip(inputs, grads)):
+        done.append(node)
+        i = -1
+        for inp in inputs:
+            i += 1
+            gi = grads[i]
             if gi is None or not getattr(inp, "requires_grad", False):
                 continue
-            gi = inp._conform_grad(gi, node, i)
-            key = id(inp)
-            prev = pending.get(key)
-            if prev is None:
-                pending[key] = gi
-            elif key in owned:
-                prev += gi                         # our own array: add in place
+            # the usual case needs no fixing: an array of the input's shape and dtype,
+            # or a float for a Scalar; anything else goes through the input's own check
+            data = inp.data
+            if type(gi) is ndarray:
+                if type(data) is not ndarray or gi.shape != data.shape or gi.dtype is not data.dtype:
+                    gi = inp._conform_grad(gi, node, i)
+            elif type(gi) is not float or type(data) is not float:
+                gi = inp._conform_grad(gi, node, i)
+            nxt = inp.grad_fn
+            if nxt is None:                        # a leaf: summed, added to .grad at the end
+                entry = leaves.get(id(inp))
+                if entry is None:
+                    leaves[id(inp)] = [inp, gi]
+                else:
+                    entry[1] = _sum(entry[1], gi, id(inp), owned)
+            elif nxt.n_outputs == 1:               # _arrive, inlined for the usual case
+                prev = waiting.get(nxt)
+                if prev is None:
+                    waiting[nxt] = gi
+                    push(heap, (-nxt.seq, nxt))
+                    if inp._retains_grad:
+                        keepers[nxt] = inp
+                else:
+                    waiting[nxt] = _sum(prev, gi, nxt, owned)
             else:
-                pending[key] = prev + gi
-                if type(prev) is np.ndarray:
-                    owned.add(key)
-        if not retain_graph:
-            release(node)
+                _arrive(nxt, inp, gi, waiting, keepers, owned, heap)
+    for value, g in kept:
+        value._accumulate_grad(g)
+    for leaf, g in leaves.values():
+        leaf._accumulate_grad(g)
+    if not retain_graph:
+        for node in done:
+            node.saved = None
+
+
+def _arrive(node, value, g, waiting, keepers, owned, heap):
+    """Gradient `g` of `value`, an output of `node`, joins what waits at `node`."""
+    if node.n_outputs == 1:
+        prev = waiting.get(node)
+        if prev is None:
+            waiting[node] = g
+            heapq.heappush(heap, (-node.seq, node))
+            if value._retains_grad:
+                keepers[node] = value
+        else:
+            waiting[node] = _sum(prev, g, node, owned)
+        return
+    k = value._output_nr
+    grads = waiting.get(node)
+    if grads is None:
+        grads = waiting[node] = [None] * node.n_outputs
+        heapq.heappush(heap, (-node.seq, node))
+    grads[k] = g if grads[k] is None else _sum(grads[k], g, (node, k), owned)
+    if value._retains_grad:
+        keepers.setdefault(node, [None] * node.n_outputs)[k] = value
+
+
+def _sum(prev, g, key, owned):
+    """prev + g; in place once prev is an array made here (never a user's or a node's)."""
+    if key in owned:
+        prev += g
+        return prev
+    total = prev + g
+    if type(total) is np.ndarray:
+        owned.add(key)
+    return total
 
 
 def _fill_missing(node, grads):
