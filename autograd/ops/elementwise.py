@@ -94,7 +94,7 @@ class Pow(Function):
         a, b, out = ctx.saved_tensors
         need_a, need_b = ctx.needs_input_grad
         ga = gb = None
-        with np.errstate(divide="ignore", invalid="ignore"):
+        with np.errstate(divide="ignore", invalid="ignore", over="ignore"):
             if need_a:
                 ga = np.where(b == 0, 0.0, grad_output * b * a ** (b - 1))
             if need_b:

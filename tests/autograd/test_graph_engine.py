@@ -443,3 +443,40 @@ def test_gradcheck_passes_for_correct_gradients_and_checks_every_output():
     assert ag.gradcheck(lambda t: t.exp() * t, [x], every_output=True) is True
     with pytest.raises(ValueError, match="requires grad"):
         ag.gradcheck(lambda t: t * 2, [Tensor([1.0])])
+
+
+# -- composite graphs ----------------------------------------------------------------------------
+
+def test_diamonds_and_partly_used_multi_output_nodes_pass_gradcheck():
+    def f(x, w):
+        h = (x @ w).tanh()                        # reached along five paths below
+        first, second, third = h.split([1, 2, 1], dim=1)
+        rows = h.unbind(0)                        # rows[0] and rows[2] get no gradient
+        return ((first * second.sum(dim=1, keepdim=True)).sum() + h.mean()
+                + (rows[1] * h.sigmoid()[2]).sum() + third.max())
+    x = leaf(np.linspace(-1.0, 1.0, 12).reshape(3, 4))
+    w = leaf(np.linspace(0.5, -0.7, 16).reshape(4, 4))
+    assert ag.gradcheck(f, [x, w])
+
+
+def test_an_unrolled_recurrence_matches_torch():
+    torch = pytest.importorskip("torch")
+    rng = np.random.default_rng(3)
+    arrays = [rng.standard_normal(s) for s in ((5, 2, 3), (3, 4), (4, 4), (2, 4))]
+
+    def loss_of(xs, w, u, h0):                   # the same code runs on both libraries
+        h, hs = h0, []
+        for x_t in xs.unbind(0):
+            h = (x_t @ w + h @ u).tanh()
+            hs.append(h)
+        return (hs[-1] * hs[-1]).sum() + hs[1].sum()
+
+    ours = [Tensor(a, requires_grad=True) for a in arrays]
+    theirs = [torch.tensor(a, requires_grad=True) for a in arrays]
+    loss, tloss = loss_of(*ours), loss_of(*theirs)
+    loss.backward()
+    tloss.backward()
+    np.testing.assert_allclose(loss.item(), tloss.item(), rtol=1e-12)
+    for name, a, b in zip(("xs", "w", "u", "h0"), ours, theirs):
+        np.testing.assert_allclose(a.grad.data, b.grad.numpy(), rtol=1e-10, atol=1e-14,
+                                   err_msg=f"gradient of {name} differs from torch")
