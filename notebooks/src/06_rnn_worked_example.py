@@ -227,13 +227,13 @@ w_hh = Tensor(0.5, requires_grad=True)
 X_train = rng.normal(size=(8, 32, 2))
 targets = Tensor(np.cumsum(X_train[..., 0] - X_train[..., 1], axis=0))
 history = []
-for step in range(200):
+for step in range(300):
     loss = ((linear_rnn(Tensor(X_train), w_xh, w_hh) - targets) ** 2).mean()
     w_xh.grad = w_hh.grad = None
     loss.backward()
     with ag.no_grad():
-        w_xh.data -= 0.02 * w_xh.grad.data
-        w_hh.data -= 0.02 * w_hh.grad.data
+        w_xh.data -= 0.01 * w_xh.grad.data
+        w_hh.data -= 0.01 * w_hh.grad.data
     history.append(loss.item())
 print(f"loss {history[0]:.3f} -> {history[-1]:.2e};  w_xh = {np.round(w_xh.data, 4)}, w_hh = {w_hh.item():.4f}")
 assert np.allclose(w_xh.data, [1.0, -1.0], atol=1e-2) and abs(w_hh.item() - 1.0) < 1e-2, \
