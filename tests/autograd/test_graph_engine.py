@@ -480,3 +480,16 @@ def test_an_unrolled_recurrence_matches_torch():
     for name, a, b in zip(("xs", "w", "u", "h0"), ours, theirs):
         np.testing.assert_allclose(a.grad.data, b.grad.numpy(), rtol=1e-10, atol=1e-14,
                                    err_msg=f"gradient of {name} differs from torch")
+
+
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+def test_a_0d_weight_broadcast_into_many_ops_gets_every_contribution(dtype):
+    # A 0-d leaf's reduced gradients are 0-d; summing two of them gives a numpy
+    # scalar, which must not be treated as an array that can be added to in place.
+    w = Tensor(np.array(0.5, dtype=dtype), requires_grad=True)
+    xs = [np.arange(1.0, 4.0) * k for k in range(1, 6)]
+    total = sum(((w * Tensor(x)) ** 2).sum() for x in xs)
+    total.backward()
+    expected = sum(2 * 0.5 * (x ** 2).sum() for x in xs)
+    assert w.grad.item() == pytest.approx(expected, rel=1e-6), \
+        f"d/dw of sum (w x)^2 over 5 uses should be {expected}, got {w.grad.item()}"
