@@ -23,6 +23,7 @@ Global state (grad mode, the current name scope, anomaly detection) lives in
 `state`, read once per operation.
 """
 
+import gc
 import heapq
 import itertools
 from contextlib import contextmanager
@@ -176,12 +177,41 @@ def backward(root, grad, retain_graph=False):
     if node is None:                               # backward from a leaf
         root._accumulate_grad(grad)
         return
+    # The sweep makes no reference cycles, only gradients hung on nodes; the cyclic
+    # garbage collector would walk the whole graph again and again for nothing
+    # (half the time of a big Scalar graph's backward), so it waits until the end.
+    gc_was_enabled = gc.isenabled()
+    gc.disable()
+    try:
+        keepers, leaves, done = _sweep(node, root, grad)
+    finally:
+        if gc_was_enabled:
+            gc.enable()
+    for node, keeper in keepers.items():           # non-leaves that keep their .grad
+        if node.n_outputs == 1:
+            keeper._accumulate_grad(node.grad_outputs[0])
+        else:
+            for value in keeper:
+                if value is not None:
+                    value._accumulate_grad(node.grad_outputs[value._output_nr])
+    for leaf, g in leaves.values():
+        leaf._accumulate_grad(g)
+    if not retain_graph:
+        for node in done:
+            node.saved = None
+
+
+def _sweep(node, root, grad):
+    """The loop of `backward`: every node's Function.backward, newest node first.
+
+    Returns what backward writes at the end: {node: the output(s) keeping their
+    gradient}, {id(leaf): [leaf, summed gradient]} and the nodes that ran.
+    """
     waiting = {}                # node -> gradient summed so far (a list, for several outputs)
     keepers = {}                # node -> the output (list: outputs) whose .grad wants it
     owned = set()               # keys whose summed gradient is an array made here
     leaves = {}                 # id(leaf) -> [leaf, summed gradient]
-    kept = []                   # (value, gradient) for the .grad of non-leaves
-    done = []                   # nodes to free at the end
+    done = []                   # the nodes that ran, to free at the end
     heap = []
     _arrive(node, root, grad, waiting, keepers, owned, heap)
     anomaly = state.anomaly
@@ -192,15 +222,10 @@ def backward(root, grad, retain_graph=False):
         if node.saved is None:
             raise freed_error(node)
         g = waiting.pop(node)
-        keeper = keepers.pop(node, None)
         if node.n_outputs == 1:
-            if keeper is not None:
-                kept.append((keeper, g))
             grad_outputs = (g,)
             grads = node.fn.backward(node, g)
         else:
-            if keeper is not None:
-                kept.extend((v, gv) for v, gv in zip(keeper, g) if v is not None and gv is not None)
             grad_outputs = _fill_missing(node, g)
             grads = node.fn.backward(node, *grad_outputs)
         if type(grads) is not tuple:
@@ -227,13 +252,19 @@ def backward(root, grad, retain_graph=False):
             if type(gi) is ndarray:
                 if type(data) is not ndarray or gi.shape != data.shape or gi.dtype is not data.dtype:
                     gi = inp._conform_grad(gi, node, i)
+                scalar = False
             elif type(gi) is not float or type(data) is not float:
                 gi = inp._conform_grad(gi, node, i)
+                scalar = type(gi) is float
+            else:
+                scalar = True
             nxt = inp.grad_fn
             if nxt is None:                        # a leaf: summed, added to .grad at the end
                 entry = leaves.get(id(inp))
                 if entry is None:
                     leaves[id(inp)] = [inp, gi]
+                elif scalar:
+                    entry[1] += gi
                 else:
                     entry[1] = _sum(entry[1], gi, id(inp), owned)
             elif nxt.n_outputs == 1:               # _arrive, inlined for the usual case
@@ -243,17 +274,13 @@ def backward(root, grad, retain_graph=False):
                     push(heap, (-nxt.seq, nxt))
                     if inp._retains_grad:
                         keepers[nxt] = inp
+                elif scalar:
+                    waiting[nxt] = prev + gi
                 else:
                     waiting[nxt] = _sum(prev, gi, nxt, owned)
             else:
                 _arrive(nxt, inp, gi, waiting, keepers, owned, heap)
-    for value, g in kept:
-        value._accumulate_grad(g)
-    for leaf, g in leaves.values():
-        leaf._accumulate_grad(g)
-    if not retain_graph:
-        for node in done:
-            node.saved = None
+    return keepers, leaves, done
 
 
 def _arrive(node, value, g, waiting, keepers, owned, heap):

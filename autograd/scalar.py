@@ -9,14 +9,16 @@ on floats with `math` and follow IEEE rules where Python would raise
 import math
 import numbers
 
-from .function import Function
-from .graph import state
+from .function import Function, _check_forward
+from .graph import Node, state
 
 _INF = math.inf
 
 
 def _number(x, op):
     """An operand as a float, or a Scalar as is; anything else is a TypeError."""
+    if type(x) is Scalar or type(x) is float:
+        return x
     if isinstance(x, Scalar):
         return x
     if isinstance(x, numbers.Real) and not isinstance(x, bool):
@@ -25,6 +27,72 @@ def _number(x, op):
         return x                    # a Tensor: Function.apply names the mix
     raise TypeError(f"{op}: a Scalar combines with numbers and Scalars, "
                     f"not with {type(x).__name__}")
+
+
+def _apply1(fn, a):
+    """`fn.apply(a)` for a Scalar `a`: Function.apply's steps, for one float.
+
+    Scalar graphs are built one multiply and one add at a time, so the general
+    apply (any arguments, keywords, several outputs) is most of their cost;
+    this is the same node, made with what a float operation needs.
+    """
+    ctx = Node(fn)
+    out = fn.forward(ctx, a.data)
+    result = _new(Scalar)
+    result.data = out
+    result.grad = 0.0
+    result.grad_fn = None
+    result.label = ""
+    result.scope = ctx.scope
+    if a.requires_grad and state.grad_enabled:
+        ctx.inputs = (a,)
+        result.grad_fn = ctx
+        result.requires_grad = True
+    else:
+        result.requires_grad = False
+    if state.anomaly:
+        _check_forward(fn, ctx, (a,), result)
+    return result
+
+
+def _apply2(fn, a, b):
+    """`fn.apply(a, b)` for two Scalars, or a Scalar and a float in either order (see
+    `_apply1`); any other pair takes the general path, which explains what is wrong."""
+    if type(a) is Scalar:
+        x = a.data
+        if type(b) is Scalar:
+            y = b.data
+            record = a.requires_grad or b.requires_grad
+        elif type(b) is float:
+            y = b
+            record = a.requires_grad
+        else:
+            return fn.apply(a, b)
+    elif type(a) is float and type(b) is Scalar:
+        x, y = a, b.data
+        record = b.requires_grad
+    else:
+        return fn.apply(a, b)
+    ctx = Node(fn)
+    out = fn.forward(ctx, x, y)
+    result = _new(Scalar)
+    result.data = out
+    result.grad = 0.0
+    result.grad_fn = None
+    result.label = ""
+    result.scope = ctx.scope
+    if record and state.grad_enabled:
+        ctx.inputs = (a, b)
+        result.grad_fn = ctx
+        result.requires_grad = True
+    else:
+        result.requires_grad = False
+    if state.anomaly:
+        _check_forward(fn, ctx, (a, b), result)
+    return result
+
+
+_new = object.__new__
 
 
 def _div(a, b):
@@ -298,52 +366,52 @@ class Scalar:
 
     # -- arithmetic -----------------------------------------------------------
     def __add__(self, other):
-        return Add.apply(self, _number(other, "add"))
+        return _apply2(Add, self, _number(other, "add"))
 
     def __radd__(self, other):
-        return Add.apply(_number(other, "add"), self)
+        return _apply2(Add, _number(other, "add"), self)
 
     def __sub__(self, other):
-        return Sub.apply(self, _number(other, "sub"))
+        return _apply2(Sub, self, _number(other, "sub"))
 
     def __rsub__(self, other):
-        return Sub.apply(_number(other, "sub"), self)
+        return _apply2(Sub, _number(other, "sub"), self)
 
     def __mul__(self, other):
-        return Mul.apply(self, _number(other, "mul"))
+        return _apply2(Mul, self, _number(other, "mul"))
 
     def __rmul__(self, other):
-        return Mul.apply(_number(other, "mul"), self)
+        return _apply2(Mul, _number(other, "mul"), self)
 
     def __truediv__(self, other):
-        return Div.apply(self, _number(other, "div"))
+        return _apply2(Div, self, _number(other, "div"))
 
     def __rtruediv__(self, other):
-        return Div.apply(_number(other, "div"), self)
+        return _apply2(Div, _number(other, "div"), self)
 
     def __pow__(self, other):
-        return Pow.apply(self, _number(other, "pow"))
+        return _apply2(Pow, self, _number(other, "pow"))
 
     def __rpow__(self, other):
-        return Pow.apply(_number(other, "pow"), self)
+        return _apply2(Pow, _number(other, "pow"), self)
 
     def __neg__(self):
-        return Neg.apply(self)
+        return _apply1(Neg, self)
 
     def exp(self):
-        return Exp.apply(self)
+        return _apply1(Exp, self)
 
     def log(self):
-        return Log.apply(self)
+        return _apply1(Log, self)
 
     def tanh(self):
-        return Tanh.apply(self)
+        return _apply1(Tanh, self)
 
     def sigmoid(self):
-        return Sigmoid.apply(self)
+        return _apply1(Sigmoid, self)
 
     def relu(self):
-        return Relu.apply(self)
+        return _apply1(Relu, self)
 
 
 Scalar._value_type = Scalar
