@@ -17,7 +17,8 @@ from a value is this small protocol:
     .requires_grad      whether gradients flow into it
     ._retains_grad      whether backward stores its gradient in `.grad`
     ._conform_grad(g, node, i)   check a gradient (shape, dtype) and fix it up
-    ._accumulate_grad(g)         add one sweep's gradient into `.grad`
+    ._accumulate_grad(g, private)   add one sweep's gradient into `.grad` (`private`:
+                                    no other .grad shares g's memory, no copy needed)
 
 Global state (grad mode, the current name scope, anomaly detection) lives in
 `state`, read once per operation.
@@ -187,18 +188,46 @@ def backward(root, grad, retain_graph=False):
     finally:
         if gc_was_enabled:
             gc.enable()
+    arrays = []                                    # (value, gradient array) for .grad
     for node, keeper in keepers.items():           # non-leaves that keep their .grad
         if node.n_outputs == 1:
-            keeper._accumulate_grad(node.grad_outputs[0])
+            g = node.grad_outputs[0]
+            if type(g) is float:
+                keeper._accumulate_grad(g)
+            else:
+                arrays.append((keeper, g))
         else:
-            for value in keeper:
-                if value is not None:
-                    value._accumulate_grad(node.grad_outputs[value._output_nr])
+            arrays.extend((value, node.grad_outputs[value._output_nr])
+                          for value in keeper if value is not None)
     for leaf, g in leaves.values():
-        leaf._accumulate_grad(g)
+        if type(g) is float:
+            leaf._accumulate_grad(g)
+        else:
+            arrays.append((leaf, g))
+    # A gradient array can become a .grad as it is, without a copy, unless its memory
+    # also reaches another .grad (c = a + b sends one array to both a and b)
+    bases = [_memory_of(g) for _, g in arrays]
+    shared = _repeated(bases)
+    for (value, g), base in zip(arrays, bases):
+        value._accumulate_grad(g, private=base not in shared)
     if not retain_graph:
         for node in done:
             node.saved = None
+
+
+def _memory_of(a):
+    """The array that owns `a`'s memory (itself, or the base of a view)."""
+    while isinstance(a, np.ndarray) and a.base is not None:
+        a = a.base
+    return id(a)
+
+
+def _repeated(items):
+    """The items that occur more than once."""
+    seen, twice = set(), set()
+    for x in items:
+        (twice if x in seen else seen).add(x)
+    return twice
 
 
 def _sweep(node, root, grad):

@@ -337,7 +337,7 @@ class Scalar:
     def _conform_grad(self, g, node, i):
         return float(g)
 
-    def _accumulate_grad(self, g):
+    def _accumulate_grad(self, g, private=False):
         self.grad += g
 
     @property

@@ -148,11 +148,14 @@ class Tensor:
             g = g.astype(data.dtype)
         return g
 
-    def _accumulate_grad(self, g):
+    def _accumulate_grad(self, g, private=False):
         if self.grad is None:
-            # a copy: the same array may also be another input's gradient (c = a + b
-            # sends one array to both) or a broadcast view; .grad must be the user's own
-            self.grad = Tensor._from_op(g.copy())
+            # .grad must be the user's own array: copied, unless backward knows that no
+            # other .grad shares its memory (c = a + b sends one array to both a and b);
+            # a broadcast view (read-only) is always copied
+            if not private or not g.flags.writeable:
+                g = g.copy()
+            self.grad = Tensor._from_op(g)
         else:
             self.grad = Tensor._from_op(self.grad.data + g)
 
@@ -436,11 +439,7 @@ class Tensor:
     def logsumexp(self, axis=None, keepdims=False, *, dim=None, keepdim=None):
         """log(sum(exp(x))), computed without overflow: max + log(sum(exp(x - max)))."""
         axis, keepdims = _axis_args("logsumexp", axis, dim, keepdims, keepdim)
-        m = self.max(axis=axis, keepdims=True).detach()
-        out = (self - m).exp().sum(axis=axis, keepdims=True).log() + m
-        if not keepdims:
-            out = out.squeeze(axis) if axis is not None else out.reshape(())
-        return out
+        return reduce.LogSumExp.apply(self, axis=axis, keepdims=keepdims)
 
     # -- shape ------------------------------------------------------------------
     def reshape(self, *shape):

@@ -2,7 +2,7 @@
 
     elementwise.py   + - * / ** neg abs exp log log1p sqrt tanh sigmoid relu erf
                      clip maximum minimum where
-    reduce.py        sum mean var max min
+    reduce.py        sum mean var max min logsumexp
     shape.py         reshape permute expand getitem cat stack
     linalg.py        matmul
 

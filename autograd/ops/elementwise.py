@@ -214,10 +214,10 @@ class Sigmoid(Function):
 
     @staticmethod
     def forward(ctx, a):
-        # e^-|a| never overflows; each branch is exact on its side of zero
-        e = np.exp(-np.abs(a))
-        s = 1 / (1 + e)
-        out = np.where(a >= 0, s, e * s)
+        # e^-a overflows to inf for very negative a, and 1 / (1 + inf) is the right 0
+        # (PyTorch's formula too); three ufuncs instead of the eight of a two-branch form
+        with np.errstate(over="ignore"):
+            out = 1 / (1 + np.exp(-a))
         ctx.save_for_backward(out)
         return out
 

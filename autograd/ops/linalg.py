@@ -45,7 +45,17 @@ class MatMul(Function):
             if a.ndim == 1:
                 ga = ga.reshape(ga.shape[:-2] + ga.shape[-1:])
         if need_b:
-            gb = np.matmul(np.swapaxes(a2, -1, -2), g)
+            g_b = g
+            if b.ndim == 2 and a.ndim > 2:
+                # rows in a batch times one matrix (a Linear on a sequence): one product
+                # over all the rows, rather than one per batch entry and then a sum
+                a2, g_b = a2.reshape(-1, a2.shape[-1]), g.reshape(-1, g.shape[-1])
+            if b.ndim == 2 and b.flags.f_contiguous and not b.flags.c_contiguous:
+                # b is a transposed view (x @ W.T): its gradient in the same layout, so
+                # that W's own gradient comes out contiguous, as W is
+                gb = np.matmul(np.swapaxes(g_b, -1, -2), a2).T
+            else:
+                gb = np.matmul(np.swapaxes(a2, -1, -2), g_b)
             if b.ndim == 1:
                 gb = gb[..., 0]
         return ga, gb

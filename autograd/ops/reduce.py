@@ -4,6 +4,8 @@
 Backward re-inserts the reduced axes and broadcasts the gradient back.
 """
 
+import math
+
 import numpy as np
 
 from ..function import Function
@@ -58,7 +60,7 @@ class Mean(Function):
     def forward(ctx, a, axis=None, keepdims=False):
         a = np.asarray(a)
         axes = normalize_axis(axis, a.ndim, "mean")
-        n = int(np.prod([a.shape[i] for i in axes]))
+        n = math.prod(a.shape[i] for i in axes)
         ctx.save_for_backward(a.shape, axes, keepdims, n)
         return np.mean(a, axis=axes, keepdims=keepdims)
 
@@ -76,7 +78,7 @@ class Var(Function):
     def forward(ctx, a, axis=None, keepdims=False, correction=1):
         a = np.asarray(a)
         axes = normalize_axis(axis, a.ndim, "var")
-        n = int(np.prod([a.shape[i] for i in axes]))
+        n = math.prod(a.shape[i] for i in axes)
         centred = a - a.mean(axis=axes, keepdims=True)
         ctx.save_for_backward(centred, axes, keepdims, n - correction)
         with np.errstate(divide="ignore", invalid="ignore"):
@@ -87,6 +89,33 @@ class Var(Function):
         centred, axes, keepdims, dof = ctx.saved_tensors
         g = grad_output if keepdims or not axes else np.expand_dims(grad_output, axes)
         return g * centred * (2 / dof)
+
+
+class LogSumExp(Function):
+    """out = m + ln sum e^(a - m) over axes, with m = max a (nothing overflows);
+    d/da = e^(a - out) = softmax(a) along the axes"""
+    name = "logsumexp"
+
+    @staticmethod
+    def forward(ctx, a, axis=None, keepdims=False):
+        a = np.asarray(a)
+        axes = normalize_axis(axis, a.ndim, "logsumexp")
+        if a.size == 0:
+            raise ValueError(f"logsumexp: cannot reduce an empty tensor of shape {a.shape}")
+        m = np.max(a, axis=axes, keepdims=True)
+        e = np.exp(a - m)
+        total = np.sum(e, axis=axes, keepdims=True)
+        out = m + np.log(total)
+        e /= total                                  # the softmax, which backward needs
+        ctx.save_for_backward(e, axes, keepdims)
+        return out if keepdims else np.squeeze(out, axis=axes)
+
+    @staticmethod
+    def backward(ctx, grad_output):
+        softmax, axes, keepdims = ctx.saved_tensors
+        if not keepdims and axes:
+            grad_output = np.expand_dims(grad_output, axes)
+        return grad_output * softmax
 
 
 class _Extremum(Function):
