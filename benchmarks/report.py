@@ -34,7 +34,8 @@ def rows(workloads):
         torch_name = next((k for k in w.times if k.startswith("torch")), None)
         for j, (name, value) in enumerate(w.times.items()):
             base = w.ratio(name)
-            vs_torch = w.ratio(name, torch_name) if torch_name and name != torch_name else None
+            vs_torch = (w.ratio(name, torch_name)
+                        if torch_name and name != torch_name and w.baseline != torch_name else None)
             out.append((f"{w.key} {w.title}" if j == 0 else "", name, _fmt(value, w.unit),
                         "" if base is None or name == w.baseline else f"{base:.2f}x",
                         "" if vs_torch is None else f"{vs_torch:.2f}x"))
