@@ -12,7 +12,7 @@ Where things live:
 from .function import Function
 from .gradcheck import GradcheckError, gradcheck
 from .graph import (Node, current_scope, detect_anomaly, enable_grad, is_grad_enabled,
-                    name_scope, no_grad)
+                    name_scope, no_grad, no_grad_records)
 from .scalar import Scalar
 from .tensor import Tensor, get_default_dtype, set_default_dtype
 from .functions import (abs, arange, broadcast_to, cat, chunk, clamp, clip, concatenate, erf,
@@ -24,7 +24,7 @@ from .functions import (abs, arange, broadcast_to, cat, chunk, clamp, clip, conc
 
 __all__ = [
     "Tensor", "Scalar", "Function", "Node", "no_grad", "enable_grad", "is_grad_enabled",
-    "name_scope", "current_scope", "detect_anomaly", "gradcheck", "GradcheckError",
+    "name_scope", "current_scope", "detect_anomaly", "no_grad_records", "gradcheck", "GradcheckError",
     "set_default_dtype", "get_default_dtype", "manual_seed", "generator",
     "abs", "arange", "broadcast_to", "cat", "chunk", "clamp", "clip", "concatenate", "erf", "exp",
     "expand", "eye", "flatten", "full", "log", "log1p", "logsumexp", "matmul", "max", "maximum",
