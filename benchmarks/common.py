@@ -39,6 +39,16 @@ def available(module, *names):
     return mod if mod is not None and all(hasattr(mod, n) for n in names) else None
 
 
+def without_records(fn):
+    """`fn` run inside `ag.no_grad_records()` (backward keeps no per-node gradients)."""
+    import autograd as ag
+
+    def run():
+        with ag.no_grad_records():
+            return fn()
+    return run
+
+
 def median_times(fns, repeat, warmup=1, scale=1.0, clock=time.thread_time):
     """{name: median wall time of fn() x scale} over `repeat` runs after `warmup` runs.
 
@@ -119,6 +129,14 @@ def machine():
     if torch:
         facts["torch threads"] = torch.get_num_threads()
     return facts
+
+
+def headline(w, ours):
+    """The target's measurement, then every other glassgrad version's ratio."""
+    parts = [f"{ours}: {w.ratio(ours):.2f}x numpy by hand"]
+    parts += [f"{name}: {w.ratio(name):.2f}x" for name in w.times
+              if name.startswith("glassgrad") and name != ours]
+    return "; ".join(parts)
 
 
 @dataclass
