@@ -75,6 +75,15 @@ def _float_target(target, input, op):
     return t
 
 
+def _weight_like(weight, x):
+    """A loss's `weight` (or `pos_weight`) in the input's dtype, so that float64 weights
+    (lists, ndarrays) do not promote a float32 loss; None and a weight that requires
+    grad pass through."""
+    if weight is None or (isinstance(weight, Tensor) and weight.requires_grad):
+        return weight
+    return np.asarray(_raw(weight), dtype=x.dtype)
+
+
 def _softplus_stable(z):
     """log(1 + e^z) for any z: z + log1p(e^-z) for z >= 0, log1p(e^z) below.
 
@@ -301,7 +310,7 @@ def binary_cross_entropy(input, target, weight=None, reduction="mean"):
                          f"binary_cross_entropy_with_logits")
     loss = -(y * _clamped_log(p) + (1.0 - y) * _clamped_log(1.0 - p))
     if weight is not None:
-        loss = loss * weight
+        loss = loss * _weight_like(weight, p)
     return _reduce(loss, reduction)
 
 
@@ -319,10 +328,10 @@ def binary_cross_entropy_with_logits(input, target, weight=None, reduction="mean
     if pos_weight is None:
         log_weight = 1.0
     else:
-        log_weight = 1.0 + (pos_weight - 1.0) * y
+        log_weight = 1.0 + (_weight_like(pos_weight, x) - 1.0) * y
     loss = (1.0 - y) * x + log_weight * _softplus_stable(-x)
     if weight is not None:
-        loss = loss * weight
+        loss = loss * _weight_like(weight, x)
     return _reduce(loss, reduction)
 
 

@@ -255,3 +255,17 @@ def test_float32_models_stay_float32():
     opt = nn.optim.Adam(model.parameters(), lr=0.1, weight_decay=0.01)
     opt.step()
     assert all(p.dtype == np.float32 and p.grad.dtype == np.float32 for p in model.parameters())
+
+
+def test_loss_weights_given_as_lists_keep_a_float32_loss_float32():
+    ag.set_default_dtype(np.float32)            # the f64 fixture restores the default after
+    logits = Tensor(np.array([[0.3, -1.2], [2.0, 0.1]], np.float32), requires_grad=True)
+    targets = np.array([[0.0, 1.0], [1.0, 0.0]], np.float32)
+    losses = {"BCELoss(weight)": nn.BCELoss(weight=[1.0, 2.0])(logits.sigmoid(), targets),
+              "BCEWithLogitsLoss(weight)": nn.BCEWithLogitsLoss(weight=[1.0, 2.0])(logits, targets),
+              "BCEWithLogitsLoss(pos_weight)": nn.BCEWithLogitsLoss(pos_weight=[3.0, 0.5])(logits, targets),
+              "CrossEntropyLoss(weight)": nn.CrossEntropyLoss(weight=[1.0, 2.0])(logits, np.array([1, 0]))}
+    dtypes = {name: loss.dtype for name, loss in losses.items()}
+    assert all(d == np.float32 for d in dtypes.values()), f"float64 weights promoted the loss: {dtypes}"
+    sum(losses.values(), Tensor(np.float32(0))).backward()
+    assert logits.grad.dtype == np.float32, f"gradient dtype {logits.grad.dtype}"
