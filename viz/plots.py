@@ -182,42 +182,23 @@ def plot_bptt(series, *, title=None, ax=None):
 
 # -- activations ------------------------------------------------------------------
 
+# the names plot_activation knows, in the order the gallery shows them
+ACTIVATIONS = ("sigmoid", "tanh", "relu", "hardtanh", "gelu", "softplus", "elu", "leaky_relu",
+               "prelu")
+
+
 def _activation(name):
-    """The activation as a function Tensor -> Tensor: nn.functional's, else from primitives."""
-    try:
-        import nn.functional as F
-    except ImportError:
-        F = None
-    if F is not None and hasattr(F, name):
-        fn = getattr(F, name)
-        if name == "prelu":
-            weight = Tensor(np.array([0.25]))
-            return lambda x: fn(x, Tensor(weight.data.astype(x.dtype)))
-        return fn
-    return _PRIMITIVE[name]
-
-
-def _elu(x, alpha=1.0):
-    return ag.where(x.data > 0, x, alpha * (x.clip(max=0.0).exp() - 1))
-
-
-_PRIMITIVE = {
-    "sigmoid": lambda x: x.sigmoid(),
-    "tanh": lambda x: x.tanh(),
-    "relu": lambda x: x.relu(),
-    "hardtanh": lambda x: ag.where((x.data > -1) & (x.data < 1), x, np.clip(x.data, -1.0, 1.0)),
-    "gelu": lambda x: 0.5 * x * (1 + (x / math.sqrt(2.0)).erf()),
-    "softplus": lambda x: ag.where(x.data > 20, x, x.clip(max=20.0).exp().log1p()),
-    "elu": _elu,
-    "leaky_relu": lambda x: ag.where(x.data > 0, x, 0.01 * x),
-    "prelu": lambda x: ag.where(x.data > 0, x, 0.25 * x),
-}
-ACTIVATIONS = tuple(_PRIMITIVE)
+    """nn.functional's activation `name` as a function Tensor -> Tensor (PReLU at its
+    initial slope 0.25): the curve drawn is the one the layers compute."""
+    import nn.functional as F
+    if name == "prelu":
+        return lambda x: F.prelu(x, Tensor(np.full(1, 0.25, x.dtype)))
+    return getattr(F, name)
 
 
 def activation_and_derivative(name, x):
     """f(x) and f'(x) for the activation `name`, the derivative by the engine's backward."""
-    if name not in _PRIMITIVE:
+    if name not in ACTIVATIONS:
         raise ValueError(f"plot_activation: unknown activation {name!r}; "
                          f"known: {', '.join(ACTIVATIONS)}")
     t = Tensor(np.asarray(x, dtype=np.float64), requires_grad=True)
