@@ -2,13 +2,13 @@
 which turns a name, a class or an instance into a fresh module (used by MLP)."""
 
 import copy
-import numbers
 
 import numpy as np
 
 import autograd as ag
 
 from . import functional as F
+from ._checks import check_int
 from .linear import Identity
 from .module import Module, Parameter
 
@@ -147,9 +147,7 @@ class PReLU(Module):
 
     def __init__(self, num_parameters=1, init=0.25, dtype=None):
         super().__init__()
-        if not isinstance(num_parameters, numbers.Integral) or num_parameters < 1:
-            raise ValueError(f"PReLU: num_parameters must be a positive int, got {num_parameters!r}")
-        self.num_parameters = int(num_parameters)
+        self.num_parameters = check_int(num_parameters, "num_parameters", "PReLU")
         self.init = float(init)
         dtype = np.dtype(dtype) if dtype is not None else ag.get_default_dtype()
         self.weight = Parameter(np.full(self.num_parameters, self.init, dtype))

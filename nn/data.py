@@ -10,12 +10,13 @@ from `np.random.default_rng(seed)` when a seed is given, else from
 """
 
 import math
-import numbers
 
 import numpy as np
 
 import autograd as ag
 from autograd import Tensor
+
+from ._checks import check_int
 
 __all__ = ["batches", "DataLoader", "make_moons"]
 
@@ -55,9 +56,7 @@ class DataLoader:
 
     def __init__(self, *arrays, batch_size=1, shuffle=False, seed=None, drop_last=False):
         self.arrays, self.n = _arrays(arrays, "DataLoader")
-        if not isinstance(batch_size, numbers.Integral) or batch_size < 1:
-            raise ValueError(f"DataLoader: batch_size must be a positive int, got {batch_size!r}")
-        self.batch_size = int(batch_size)
+        self.batch_size = check_int(batch_size, "batch_size", "DataLoader")
         self.shuffle = shuffle
         self.drop_last = drop_last
         self._rng = np.random.default_rng(seed) if seed is not None else None
@@ -93,8 +92,7 @@ def make_moons(n_samples=100, noise=0.0, seed=None, shuffle=True):
     [0, pi]; then Gaussian noise of std `noise`. Returns X (n_samples, 2) in the
     default float dtype and y (n_samples,) int64 labels.
     """
-    if not isinstance(n_samples, numbers.Integral) or n_samples < 2:
-        raise ValueError(f"make_moons: n_samples must be an int >= 2, got {n_samples!r}")
+    n_samples = check_int(n_samples, "n_samples", "make_moons", 2)
     if noise < 0:
         raise ValueError(f"make_moons: noise must be non-negative, got {noise}")
     rng = np.random.default_rng(seed) if seed is not None else ag.generator()

@@ -31,6 +31,7 @@ import numpy as np
 import autograd as ag
 from autograd import Tensor
 
+from ._checks import check_int
 from .text import one_hot
 
 __all__ = ["greedy", "beam_search", "sample", "sampling_probabilities", "make_step", "model_step"]
@@ -51,12 +52,6 @@ def _check_start(start, fn):
         if isinstance(tok, bool) or not isinstance(tok, numbers.Integral) or tok < 0:
             raise ValueError(f"{fn}: start must hold non-negative int token ids, got {tok!r}")
     return [int(t) for t in start]
-
-
-def _check_count(value, name, fn, minimum):
-    if isinstance(value, bool) or not isinstance(value, numbers.Integral) or value < minimum:
-        raise ValueError(f"{fn}: {name} must be an int >= {minimum}, got {value!r}")
-    return int(value)
 
 
 class _Model:
@@ -116,7 +111,7 @@ def _log_softmax(logits):
 def greedy(step, start, max_len, eos=None):
     """Always the most probable next token (the lowest id among equals)."""
     start = _check_start(start, "greedy")
-    max_len = _check_count(max_len, "max_len", "greedy", 0)
+    max_len = check_int(max_len, "max_len", "greedy", 0)
     return _generate(_Model(step, "greedy", eos), start, max_len, lambda z: int(np.argmax(z)))
 
 
@@ -147,8 +142,8 @@ def beam_search(step, start, max_len, beam_width=3, eos=None, length_norm=True):
     pruned, so the result is the exact ranking of all continuations.
     """
     start = _check_start(start, "beam_search")
-    max_len = _check_count(max_len, "max_len", "beam_search", 0)
-    beam_width = _check_count(beam_width, "beam_width", "beam_search", 1)
+    max_len = check_int(max_len, "max_len", "beam_search", 0)
+    beam_width = check_int(beam_width, "beam_width", "beam_search")
     model = _Model(step, "beam_search", eos)
     with ag.no_grad():
         logits, state = model.prime(start)
@@ -194,11 +189,11 @@ def sample(step, start, max_len, temperature=1.0, top_k=None, eos=None, seed=Non
     `ag.generator()` (repeatable after `ag.manual_seed`).
     """
     start = _check_start(start, "sample")
-    max_len = _check_count(max_len, "max_len", "sample", 0)
+    max_len = check_int(max_len, "max_len", "sample", 0)
     if isinstance(temperature, bool) or not isinstance(temperature, numbers.Real) or not temperature > 0:
         raise ValueError(f"sample: temperature must be a number > 0, got {temperature!r}")
     if top_k is not None:
-        top_k = _check_count(top_k, "top_k", "sample", 1)
+        top_k = check_int(top_k, "top_k", "sample")
     rng = np.random.default_rng(seed) if seed is not None else ag.generator()
     return _generate(_Model(step, "sample", eos), start, max_len,
                      lambda z: _draw(z, temperature, top_k, rng))

@@ -9,17 +9,10 @@ import autograd as ag
 
 from . import functional as F
 from . import init
+from ._checks import check_int
 from .module import Module, Parameter
 
 __all__ = ["Identity", "Linear", "Embedding", "Dropout", "Flatten"]
-
-
-def _size(value, what, owner, minimum=1):
-    if not isinstance(value, numbers.Integral) or isinstance(value, bool):
-        raise TypeError(f"{owner}: {what} must be an int, got {type(value).__name__}")
-    if value < minimum:
-        raise ValueError(f"{owner}: {what} must be at least {minimum}, got {value}")
-    return int(value)
 
 
 def _where():
@@ -47,8 +40,8 @@ class Linear(Module):
 
     def __init__(self, in_features, out_features, bias=True, dtype=None):
         super().__init__()
-        self.in_features = _size(in_features, "in_features", "Linear")
-        self.out_features = _size(out_features, "out_features", "Linear")
+        self.in_features = check_int(in_features, "in_features", "Linear")
+        self.out_features = check_int(out_features, "out_features", "Linear")
         dtype = np.dtype(dtype) if dtype is not None else ag.get_default_dtype()
         self.weight = Parameter(np.empty((self.out_features, self.in_features), dtype))
         if bias:
@@ -84,8 +77,8 @@ class Embedding(Module):
 
     def __init__(self, num_embeddings, embedding_dim, padding_idx=None, dtype=None):
         super().__init__()
-        self.num_embeddings = _size(num_embeddings, "num_embeddings", "Embedding")
-        self.embedding_dim = _size(embedding_dim, "embedding_dim", "Embedding")
+        self.num_embeddings = check_int(num_embeddings, "num_embeddings", "Embedding")
+        self.embedding_dim = check_int(embedding_dim, "embedding_dim", "Embedding")
         if padding_idx is not None:
             if not -self.num_embeddings <= padding_idx < self.num_embeddings:
                 raise ValueError(f"Embedding: padding_idx {padding_idx} must be within "

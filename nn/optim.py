@@ -29,6 +29,8 @@ import numpy as np
 import autograd as ag
 from autograd import Tensor
 
+from ._checks import check_int
+
 __all__ = ["Optimizer", "SGD", "Adagrad", "RMSprop", "Adam", "AdamW",
            "LRScheduler", "StepLR", "ExponentialLR"]
 
@@ -417,10 +419,8 @@ class StepLR(LRScheduler):
     """lr = initial_lr * gamma^(epoch // step_size): multiplied by gamma every step_size epochs."""
 
     def __init__(self, optimizer, step_size, gamma=0.1, last_epoch=-1):
-        if not isinstance(step_size, numbers.Integral) or step_size < 1:
-            raise ValueError(f"StepLR: step_size must be a positive int, got {step_size!r}")
+        self.step_size = check_int(step_size, "step_size", "StepLR")
         _check(gamma, "gamma", "StepLR")
-        self.step_size = int(step_size)
         self.gamma = gamma
         super().__init__(optimizer, last_epoch)
 

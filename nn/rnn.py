@@ -53,6 +53,7 @@ from autograd import Tensor
 
 from . import functional as F
 from . import init
+from ._checks import check_int
 from .module import Module, Parameter
 
 
@@ -153,12 +154,6 @@ def _as_tensor(value, what, layer):
     return t
 
 
-def _check_size(value, name, minimum=1):
-    if isinstance(value, bool) or not isinstance(value, numbers.Integral) or value < minimum:
-        raise ValueError(f"{name} must be an integer >= {minimum}, got {value!r}")
-    return int(value)
-
-
 def _check_nonlinearity(nonlinearity, layer):
     if nonlinearity not in ("tanh", "relu"):
         raise ValueError(f"{layer}: nonlinearity must be 'tanh' or 'relu', got {nonlinearity!r}")
@@ -204,8 +199,9 @@ class _CellBase(Module):
 
     def __init__(self, input_size, hidden_size, bias=True):
         super().__init__()
-        self.input_size = _check_size(input_size, f"{type(self).__name__}: input_size")
-        self.hidden_size = _check_size(hidden_size, f"{type(self).__name__}: hidden_size")
+        cell = type(self).__name__
+        self.input_size = check_int(input_size, "input_size", cell)
+        self.hidden_size = check_int(hidden_size, "hidden_size", cell)
         self.bias = bool(bias)
         G, H, dtype = self.num_gates, self.hidden_size, ag.get_default_dtype()
         self.weight_ih = Parameter(np.zeros((G * H, self.input_size), dtype))
@@ -308,9 +304,9 @@ class _LayerBase(Module):
                  dropout=0.0, bidirectional=False):
         super().__init__()
         layer = type(self).__name__
-        self.input_size = _check_size(input_size, f"{layer}: input_size")
-        self.hidden_size = _check_size(hidden_size, f"{layer}: hidden_size")
-        self.num_layers = _check_size(num_layers, f"{layer}: num_layers")
+        self.input_size = check_int(input_size, "input_size", layer)
+        self.hidden_size = check_int(hidden_size, "hidden_size", layer)
+        self.num_layers = check_int(num_layers, "num_layers", layer)
         if isinstance(dropout, bool) or not isinstance(dropout, numbers.Real) or not 0 <= dropout <= 1:
             raise ValueError(f"{layer}: dropout must be a probability in [0, 1], got {dropout!r}")
         self.bias = bool(bias)

@@ -24,6 +24,8 @@ import numpy as np
 import autograd as ag
 from autograd import Scalar
 
+from ._checks import check_int
+
 __all__ = ["Neuron", "Layer", "MLP"]
 
 _ACTIVATIONS = ("relu", "tanh", "sigmoid", "linear")
@@ -78,9 +80,7 @@ class Neuron(_ScalarModule):
     """a = activation(sum_i w_i x_i + b) over Scalars."""
 
     def __init__(self, nin, activation="relu", *, index=None, prefix=""):
-        if not isinstance(nin, int) or nin < 1:
-            raise ValueError(f"Neuron: nin must be a positive int, got {nin!r}")
-        self.nin = nin
+        self.nin = check_int(nin, "nin", "Neuron")
         self.activation = _activation(activation, "Neuron")
         self.index = index
         self.prefix = prefix
@@ -125,9 +125,7 @@ class Layer(_ScalarModule):
     (a single Scalar when nout == 1)."""
 
     def __init__(self, nin, nout, activation="relu", *, prefix=""):
-        if not isinstance(nout, int) or nout < 1:
-            raise ValueError(f"Layer: nout must be a positive int, got {nout!r}")
-        self.nin, self.nout = nin, nout
+        self.nin, self.nout = nin, check_int(nout, "nout", "Layer")
         self.prefix = prefix
         self.neurons = [Neuron(nin, activation, index=j + 1, prefix=prefix) for j in range(nout)]
         self.activation = self.neurons[0].activation

@@ -16,11 +16,11 @@ stops at the start of chunk k: each backward covers one chunk only.
 or, the same loop in one call, `truncated_bptt(model, loss_fn, inputs, targets, 25, optimizer)`.
 """
 
-import numbers
-
 import numpy as np
 
 from autograd import Tensor
+
+from ._checks import check_int
 
 __all__ = ["detach_state", "tbptt_chunks", "truncated_bptt"]
 
@@ -64,14 +64,13 @@ def tbptt_chunks(inputs, targets, chunk_len, dim=0):
     Tensors or arrays; both must have the same length along `dim`. The last
     chunk may be shorter.
     """
-    if isinstance(chunk_len, bool) or not isinstance(chunk_len, numbers.Integral) or chunk_len < 1:
-        raise ValueError(f"tbptt_chunks: chunk_len must be a positive int, got {chunk_len!r}")
+    chunk_len = check_int(chunk_len, "chunk_len", "tbptt_chunks")
     n_in, n_out = np.shape(getattr(inputs, "data", inputs)), np.shape(getattr(targets, "data", targets))
     if not n_in or not n_out or n_in[dim] != n_out[dim]:
         raise ValueError(f"tbptt_chunks: inputs of shape {n_in} and targets of shape {n_out} "
                          f"must have the same length along dim {dim} (time)")
-    return list(zip(_pieces(inputs, int(chunk_len), dim, "inputs"),
-                    _pieces(targets, int(chunk_len), dim, "targets")))
+    return list(zip(_pieces(inputs, chunk_len, dim, "inputs"),
+                    _pieces(targets, chunk_len, dim, "targets")))
 
 
 def truncated_bptt(model, loss_fn, inputs, targets, chunk_len, optimizer=None, state=None,

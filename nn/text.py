@@ -12,7 +12,6 @@ of each column continues chunk k: the state a recurrent model ends a chunk
 with is the right state to start the next one (truncated BPTT, see nn.tbptt).
 """
 
-import numbers
 from collections import Counter
 
 import numpy as np
@@ -21,6 +20,7 @@ import autograd as ag
 from autograd import Tensor
 
 from . import functional as F
+from ._checks import check_int
 
 __all__ = ["Vocab", "one_hot", "batchify", "bptt_batches"]
 
@@ -115,11 +115,10 @@ def one_hot(ids, num_classes, dtype=None):
 
     F.one_hot's, in the default float dtype (or `dtype`); no gradient.
     """
-    if isinstance(num_classes, bool) or not isinstance(num_classes, numbers.Integral) or num_classes < 1:
-        raise ValueError(f"one_hot: num_classes must be a positive int, got {num_classes!r}")
+    num_classes = check_int(num_classes, "num_classes", "one_hot")
     ids = ids if isinstance(ids, Tensor) else Tensor(np.asarray(ids))
     dtype = np.dtype(dtype) if dtype is not None else ag.get_default_dtype()
-    return Tensor(F.one_hot(ids, int(num_classes)).data.astype(dtype))
+    return Tensor(F.one_hot(ids, num_classes).data.astype(dtype))
 
 
 def batchify(ids, batch_size):
@@ -132,8 +131,7 @@ def batchify(ids, batch_size):
     if arr.ndim != 1 or arr.dtype.kind not in "iu":
         raise ValueError(f"batchify: expected a 1-D array of int ids, got shape {arr.shape} "
                          f"and dtype {arr.dtype}")
-    if isinstance(batch_size, bool) or not isinstance(batch_size, numbers.Integral) or batch_size < 1:
-        raise ValueError(f"batchify: batch_size must be a positive int, got {batch_size!r}")
+    batch_size = check_int(batch_size, "batch_size", "batchify")
     T = len(arr) // batch_size
     if T == 0:
         raise ValueError(f"batchify: a corpus of {len(arr)} ids cannot fill {batch_size} streams")
@@ -149,9 +147,7 @@ def bptt_batches(streams, chunk_len):
     arr = np.asarray(streams.data if isinstance(streams, Tensor) else streams)
     if arr.ndim < 1 or len(arr) < 2:
         raise ValueError(f"bptt_batches: needs streams of at least 2 steps, got shape {arr.shape}")
-    if isinstance(chunk_len, bool) or not isinstance(chunk_len, numbers.Integral) or chunk_len < 1:
-        raise ValueError(f"bptt_batches: chunk_len must be a positive int, got {chunk_len!r}")
-    return _chunks(arr, int(chunk_len))       # checked above, now; iterated later
+    return _chunks(arr, check_int(chunk_len, "chunk_len", "bptt_batches"))       # checked above, now; iterated later
 
 
 def _chunks(arr, chunk_len):

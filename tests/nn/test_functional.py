@@ -241,6 +241,41 @@ def test_layer_constructors_check_sizes():
         nn.Embedding(3, 2, padding_idx=3)
 
 
+def _sizes_of_the_wrong_type():
+    from nn import optim, scalar
+    from nn.data import DataLoader, make_moons
+    from nn.generation import beam_search, greedy, sample
+    from nn.tbptt import tbptt_chunks
+    from nn.text import batchify, bptt_batches, one_hot
+    step = lambda t, s: (np.zeros(3), s)                        # noqa: E731
+    opt = optim.SGD([nn.Parameter(np.zeros(2))], lr=0.1)
+    return [
+        ("hidden_size", lambda: nn.LSTM(3, 4.0)),
+        ("num_layers", lambda: nn.GRU(3, 4, num_layers=True)),
+        ("input_size", lambda: nn.RNNCell(2.5, 4)),
+        ("num_parameters", lambda: nn.PReLU(2.0)),
+        ("max_len", lambda: greedy(step, [0], 3.0)),
+        ("beam_width", lambda: beam_search(step, [0], 3, beam_width=2.0)),
+        ("top_k", lambda: sample(step, [0], 3, top_k=True)),
+        ("chunk_len", lambda: tbptt_chunks(np.zeros((4, 1)), np.zeros((4, 1)), 2.0)),
+        ("num_classes", lambda: one_hot(np.array([0]), 3.0)),
+        ("batch_size", lambda: batchify(np.arange(6), 2.0)),
+        ("chunk_len", lambda: bptt_batches(np.arange(6)[:, None], 2.5)),
+        ("batch_size", lambda: DataLoader(np.zeros(4), batch_size=2.0)),
+        ("n_samples", lambda: make_moons(10.0)),
+        ("step_size", lambda: optim.StepLR(opt, step_size=2.0)),
+        ("nin", lambda: scalar.Neuron(2.0)),
+        ("nout", lambda: scalar.Layer(2, True)),
+    ]
+
+
+@pytest.mark.parametrize("name,call", _sizes_of_the_wrong_type(),
+                         ids=[f"{n}-{i}" for i, (n, _) in enumerate(_sizes_of_the_wrong_type())])
+def test_a_size_or_count_that_is_not_an_int_is_a_type_error_naming_it(name, call):
+    with pytest.raises(TypeError, match=name):
+        call()
+
+
 def test_float32_models_stay_float32():
     ag.set_default_dtype(np.float32)            # the f64 fixture restores the default after
     model = nn.MLP(2, [8], 3)
