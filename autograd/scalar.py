@@ -37,22 +37,7 @@ def _apply1(fn, a):
     this is the same node, made with what a float operation needs.
     """
     ctx = Node(fn)
-    out = fn.forward(ctx, a.data)
-    result = _new(Scalar)
-    result.data = out
-    result.grad = 0.0
-    result.grad_fn = None
-    result.label = ""
-    result.scope = ctx.scope
-    if a.requires_grad and state.grad_enabled:
-        ctx.inputs = (a,)
-        result.grad_fn = ctx
-        result.requires_grad = True
-    else:
-        result.requires_grad = False
-    if state.anomaly:
-        _check_forward(fn, ctx, (a,), result)
-    return result
+    return _output(ctx, fn.forward(ctx, a.data), (a,), a.requires_grad)
 
 
 def _apply2(fn, a, b):
@@ -74,7 +59,11 @@ def _apply2(fn, a, b):
     else:
         return fn.apply(a, b)
     ctx = Node(fn)
-    out = fn.forward(ctx, x, y)
+    return _output(ctx, fn.forward(ctx, x, y), (a, b), record)
+
+
+def _output(ctx, out, inputs, record):
+    """The Scalar holding `out`, recorded as the output of `ctx` if an input needs a gradient."""
     result = _new(Scalar)
     result.data = out
     result.grad = 0.0
@@ -82,13 +71,13 @@ def _apply2(fn, a, b):
     result.label = ""
     result.scope = ctx.scope
     if record and state.grad_enabled:
-        ctx.inputs = (a, b)
+        ctx.inputs = inputs
         result.grad_fn = ctx
         result.requires_grad = True
     else:
         result.requires_grad = False
     if state.anomaly:
-        _check_forward(fn, ctx, (a, b), result)
+        _check_forward(ctx.fn, ctx, inputs, result)
     return result
 
 

@@ -28,6 +28,15 @@ def normalize_axis(axis, ndim, op):
     return tuple(sorted(out)) if ndim else ()
 
 
+def _nonempty(a, axis, op):
+    """`a` as an array and its axes to reduce; an empty array has no max to start from."""
+    a = np.asarray(a)
+    axes = normalize_axis(axis, a.ndim, op)
+    if a.size == 0:
+        raise ValueError(f"{op}: cannot reduce an empty tensor of shape {a.shape}")
+    return a, axes
+
+
 def _expand(grad, shape, axes, keepdims):
     """Bring a reduced gradient back to `shape` (a read-only broadcast view)."""
     if not keepdims and axes:
@@ -98,10 +107,7 @@ class LogSumExp(Function):
 
     @staticmethod
     def forward(ctx, a, axis=None, keepdims=False):
-        a = np.asarray(a)
-        axes = normalize_axis(axis, a.ndim, "logsumexp")
-        if a.size == 0:
-            raise ValueError(f"logsumexp: cannot reduce an empty tensor of shape {a.shape}")
+        a, axes = _nonempty(a, axis, "logsumexp")
         m = np.max(a, axis=axes, keepdims=True)
         e = np.exp(a - m)
         total = np.sum(e, axis=axes, keepdims=True)
@@ -124,10 +130,7 @@ class _Extremum(Function):
 
     @classmethod
     def forward(cls, ctx, a, axis=None, keepdims=False):
-        a = np.asarray(a)
-        axes = normalize_axis(axis, a.ndim, cls.name)
-        if a.size == 0:
-            raise ValueError(f"{cls.name}: cannot reduce an empty tensor of shape {a.shape}")
+        a, axes = _nonempty(a, axis, cls.name)
         out = cls.reduce(a, axis=axes, keepdims=True)
         ctx.save_for_backward(a == out, axes, keepdims)
         return out if keepdims else np.squeeze(out, axis=axes)
