@@ -49,6 +49,20 @@ def without_records(fn):
     return run
 
 
+def add_nn_version(w, fns, name, fn):
+    """Time `fn` (the workload through glassgrad's nn) as `name`, and again inside
+    `no_grad_records()`; `fn` None (nn lacks a module yet) leaves a note instead.
+    Returns the version the target is judged on: nn's, else the primitives one.
+    """
+    if fn is None:
+        w.notes.append(f"{name.removeprefix('glassgrad ')} not available yet: "
+                       "only the version from primitives ran")
+        return "glassgrad (primitives)"
+    fns[name] = fn
+    fns[f"{name}, no_grad_records()"] = without_records(fn)
+    return name
+
+
 def median_times(fns, repeat, warmup=1, scale=1.0, clock=time.thread_time):
     """{name: median wall time of fn() x scale} over `repeat` runs after `warmup` runs.
 

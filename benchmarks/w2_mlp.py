@@ -8,8 +8,8 @@ import numpy as np
 
 import autograd as ag
 
-from .common import (DTYPE, headline, Workload, available, check_close, median_times, optional,
-                     without_records)
+from .common import (DTYPE, Workload, add_nn_version, available, check_close, headline,
+                     median_times, optional)
 
 SIZES = (784, 256, 256, 10)
 BATCH = 128
@@ -104,6 +104,18 @@ def _nn_model(nn, params):
     return nn.Sequential(*layers[:-1])
 
 
+def nn_version(params, xt, y):
+    """The step through nn.Linear, nn.CrossEntropyLoss and optim.SGD, or None without them."""
+    nn = available("nn", "Linear", "Sequential", "ReLU", "CrossEntropyLoss")
+    optim = available("nn.optim", "SGD")
+    if nn is None or optim is None:
+        return None
+    model = _nn_model(nn, params)
+    opt = optim.SGD(model.parameters(), lr=LR)
+    loss_fn, yt = nn.CrossEntropyLoss(), ag.Tensor(y)
+    return lambda: nn_step(model, loss_fn, opt, xt, yt)
+
+
 def first_grads(params, x, y):
     """Gradients of the first step from glassgrad, for the check against numpy."""
     ps = [ag.Tensor(p.copy(), requires_grad=True) for p in params]
@@ -124,19 +136,7 @@ def run(quick=False):
     nps = [p.copy() for p in params]
     fns = {"glassgrad (primitives)": lambda: glassgrad_step(ps, xt, rows, y),
            "numpy by hand": lambda: numpy_step(nps, x, y)}
-    ours = "glassgrad (primitives)"
-
-    nn = available("nn", "Linear", "Sequential", "ReLU", "CrossEntropyLoss")
-    optim = available("nn.optim", "SGD")
-    if nn is not None and optim is not None:
-        model = _nn_model(nn, params)
-        opt = optim.SGD(model.parameters(), lr=LR)
-        loss_fn, yt = nn.CrossEntropyLoss(), ag.Tensor(y)
-        fns["glassgrad nn"] = lambda: nn_step(model, loss_fn, opt, xt, yt)
-        fns["glassgrad nn, no_grad_records()"] = without_records(fns["glassgrad nn"])
-        ours = "glassgrad nn"
-    else:
-        w.notes.append("nn.Linear / nn.optim not available yet: only the version from primitives ran")
+    ours = add_nn_version(w, fns, "glassgrad nn", nn_version(params, xt, y))
 
     torch = optional("torch")
     if torch:

@@ -11,8 +11,8 @@ import numpy as np
 
 import autograd as ag
 
-from .common import (DTYPE, Workload, available, check_close, headline, median_times, optional,
-                     without_records)
+from .common import (DTYPE, Workload, add_nn_version, available, check_close, headline,
+                     median_times, optional)
 from .w2_mlp import cross_entropy
 
 T, BATCH, N_IN, HIDDEN, N_OUT = 50, 32, 64, 128, 10
@@ -147,6 +147,17 @@ def _nn_lstm(nn, params):
     return lstm, linear
 
 
+def nn_version(params, x, y):
+    """Forward + backward through nn.LSTM, nn.Linear and F.cross_entropy, or None without them."""
+    nn = available("nn", "LSTM", "Linear")
+    F = available("nn.functional", "cross_entropy")
+    if nn is None or F is None:
+        return None
+    lstm, linear = _nn_lstm(nn, params)
+    xt, yt = ag.Tensor(x), ag.Tensor(y)
+    return lambda: nn_grads(F, lstm, linear, xt, yt)
+
+
 def run(quick=False):
     w = Workload("W3", "LSTM fwd+bwd: batch 32, 50 steps, 64->128, loss every step", "ms",
                  target="<= 1.5x numpy by hand, faster than torch (primitives)")
@@ -156,18 +167,7 @@ def run(quick=False):
     repeat = 3 if quick else 15
     fns = {"glassgrad (primitives)": lambda: glassgrad_grads(ps, x, y),
            "numpy by hand": lambda: numpy_grads(params, x, y)}
-    ours = "glassgrad (primitives)"
-
-    nn = available("nn", "LSTM", "Linear")
-    F = available("nn.functional", "cross_entropy")
-    if nn is not None and F is not None:
-        lstm, linear = _nn_lstm(nn, params)
-        xt, yt = ag.Tensor(x), ag.Tensor(y)
-        fns["glassgrad nn.LSTM"] = lambda: nn_grads(F, lstm, linear, xt, yt)
-        fns["glassgrad nn.LSTM, no_grad_records()"] = without_records(fns["glassgrad nn.LSTM"])
-        ours = "glassgrad nn.LSTM"
-    else:
-        w.notes.append("nn.LSTM not available yet: only the version from primitives ran")
+    ours = add_nn_version(w, fns, "glassgrad nn.LSTM", nn_version(params, x, y))
 
     torch = optional("torch")
     if torch:

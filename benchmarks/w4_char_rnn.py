@@ -9,8 +9,8 @@ import numpy as np
 
 import autograd as ag
 
-from .common import (DTYPE, Workload, available, check_close, headline, median_times, optional,
-                     without_records)
+from .common import (DTYPE, Workload, add_nn_version, available, check_close, headline,
+                     median_times, optional)
 
 T, HIDDEN, VOCAB = 25, 100, 65
 
@@ -93,6 +93,17 @@ def _nn_rnn(nn, params):
     return rnn, linear
 
 
+def nn_version(params, onehots, ys):
+    """Forward + backward through nn.RNN, nn.Linear and F.cross_entropy, or None without them."""
+    nn = available("nn", "RNN", "Linear")
+    F = available("nn.functional", "cross_entropy")
+    if nn is None or F is None:
+        return None
+    rnn, linear = _nn_rnn(nn, params)
+    x_seq, y_seq = ag.Tensor(onehots), ag.Tensor(ys)
+    return lambda: nn_grads(F, rnn, linear, x_seq, y_seq)
+
+
 def run(quick=False):
     w = Workload("W4", "char RNN fwd+bwd: hidden 100, vocab 65, 25 steps, batch 1", "ms",
                  target="<= 2.5x numpy by hand")
@@ -103,18 +114,7 @@ def run(quick=False):
     repeat = 5 if quick else 41
     fns = {"glassgrad (primitives)": lambda: glassgrad_grads(ps, xs, ys),
            "numpy by hand": lambda: numpy_grads(params, onehots, ys)}
-    ours = "glassgrad (primitives)"
-
-    nn = available("nn", "RNN", "Linear")
-    F = available("nn.functional", "cross_entropy")
-    if nn is not None and F is not None:
-        rnn, linear = _nn_rnn(nn, params)
-        x_seq, y_seq = ag.Tensor(onehots), ag.Tensor(ys)
-        fns["glassgrad nn.RNN"] = lambda: nn_grads(F, rnn, linear, x_seq, y_seq)
-        fns["glassgrad nn.RNN, no_grad_records()"] = without_records(fns["glassgrad nn.RNN"])
-        ours = "glassgrad nn.RNN"
-    else:
-        w.notes.append("nn.RNN not available yet: only the version from primitives ran")
+    ours = add_nn_version(w, fns, "glassgrad nn.RNN", nn_version(params, onehots, ys))
 
     torch = optional("torch")
     if torch:

@@ -12,7 +12,7 @@ import subprocess
 import sys
 import time
 
-from .common import Workload, reset_peak_rss, rss_bytes
+from .common import Workload, optional, reset_peak_rss, rss_bytes
 
 ENGINES = ("scalar", "tensor", "torch")
 LABELS = {"scalar": "glassgrad Scalar", "tensor": "glassgrad Tensor (1,)", "torch": "torch (1,)"}
@@ -71,7 +71,7 @@ def run(quick=False):
     results = {}
     for n in sizes:
         for engine in ENGINES:
-            if engine == "torch" and not _has_torch():
+            if engine == "torch" and optional("torch") is None:
                 continue
             r = run_child(engine, n, 1 if n >= 10**6 or quick else 3)
             results[engine, n] = r
@@ -105,14 +105,6 @@ def run(quick=False):
     w.headline = ("all chains completed" if all("error" not in r for r in results.values())
                   else "some chains FAILED")
     return w
-
-
-def _has_torch():
-    try:
-        import torch  # noqa: F401
-    except ImportError:
-        return False
-    return True
 
 
 if __name__ == "__main__":
