@@ -308,23 +308,25 @@ class Module:
         raise NotImplementedError(f"{type(self).__name__} must define forward(...)")
 
     def __call__(self, *args, **kwargs):
-        for hook in list(self._forward_pre_hooks.values()):
-            result = hook(self, args)
-            if result is not None:
-                args = result if isinstance(result, tuple) else (result,)
+        # every layer of every step goes through here: no hook loop, no scope
+        # context when there is nothing to run or push
+        if self._forward_pre_hooks:
+            for hook in list(self._forward_pre_hooks.values()):
+                result = hook(self, args)
+                if result is not None:
+                    args = result if isinstance(result, tuple) else (result,)
         path = _path_in(_call_stack[-1], self) if _call_stack else ()
-        with contextlib.ExitStack() as scopes:
-            for part in path:
-                scopes.enter_context(ag.name_scope(part))
-            _call_stack.append(self)
-            try:
+        _call_stack.append(self)
+        try:
+            with _name_scopes(path):
                 out = self.forward(*args, **kwargs)
-            finally:
-                _call_stack.pop()
-        for hook in list(self._forward_hooks.values()):
-            result = hook(self, args, out)
-            if result is not None:
-                out = result
+        finally:
+            _call_stack.pop()
+        if self._forward_hooks:
+            for hook in list(self._forward_hooks.values()):
+                result = hook(self, args, out)
+                if result is not None:
+                    out = result
         return out
 
     def register_forward_hook(self, hook):
@@ -494,6 +496,23 @@ def _path_in(caller, module):
         if m is module:
             return tuple(name.split("."))
     return ()
+
+
+def _name_scopes(path):
+    """The name scopes of an attribute path, ('encoder', 'fc') -> encoder/fc, as one context."""
+    if not path:
+        return contextlib.nullcontext()
+    if len(path) == 1:
+        return ag.name_scope(path[0])
+    return _nested_scopes(path)
+
+
+@contextlib.contextmanager
+def _nested_scopes(path):
+    with contextlib.ExitStack() as scopes:
+        for part in path:
+            scopes.enter_context(ag.name_scope(part))
+        yield
 
 
 def _shape_text(out):
