@@ -344,12 +344,7 @@ class Module:
     # -- state ----------------------------------------------------------------------
     def state_dict(self):
         """name -> a copy of the array, for every parameter and buffer (PyTorch's names)."""
-        out = OrderedDict()
-        for name, p in self.named_parameters():
-            out[name] = p.data.copy()
-        for name, b in self.named_buffers():
-            out[name] = b.data.copy()
-        return out
+        return OrderedDict((name, t.data.copy()) for name, t in self._state_entries().items())
 
     def _state_entries(self):
         entries = OrderedDict(self.named_parameters())

@@ -445,7 +445,8 @@ class _LayerBase(Module):
         if arr.min() < 1 or arr.max() > T:
             raise ValueError(f"{layer}: every length must be between 1 and the sequence length "
                              f"{T}, got {arr.tolist()}")
-        return [None if t < arr.min() else (t < arr)[:, None] for t in range(T)]
+        shortest = arr.min()
+        return [None if t < shortest else (t < arr)[:, None] for t in range(T)]
 
     def _initial_states(self, hx, B, batched, dtype):
         """The starting state of each layer and direction, in h_n's order."""
