@@ -734,7 +734,8 @@ def _emit(plan, note, show_data, show_grad, rankdir, group_by, title, renderer):
             attrs.update({label_attr: _dot_text([text])}, color=colour(m), fontcolor="#444444",
                          penwidth=f"{1 + 2 * colour.fraction(m):.2f}")
         src = plan.via.get(k, src)
-        if None is not cluster_of.get(src) != cluster_of.get(dst) is not None:
+        src_cluster, dst_cluster = cluster_of.get(src), cluster_of.get(dst)
+        if src_cluster is not None and dst_cluster is not None and src_cluster != dst_cluster:
             attrs["weight"] = "8"          # step to step (h_t -> t+1): keep the chain level
         g.edge(src, dst, **attrs)
     if group_by is not None:
@@ -819,14 +820,9 @@ def _emit_clusters(g, statements, group_by):
     for eid, attrs in statements.pop(None, []):
         g.node(eid, **attrs)
     keys = sorted(statements, key=_natural)
-    parent = {}
-    for key in keys:
-        # the longest other cluster whose path is a prefix of this one contains it
-        best = None
-        for other in keys:
-            if other != key and key.startswith(other + "/") and (best is None or len(other) > len(best)):
-                best = other
-        parent[key] = best
+    # a cluster's parent: the longest of its enclosing scope paths that is a cluster too
+    parent = {key: next((p for p in reversed(_prefixes(key)[:-1]) if p in statements), None)
+              for key in keys}
     subs = {key: graphviz.Digraph(name=f"cluster_{i}", graph_attr={
         "label": key, "style": "rounded,filled", "fillcolor": "#fafafa", "color": "#bbbbbb",
         "fontsize": "10"}) for i, key in enumerate(keys)}

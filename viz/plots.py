@@ -148,15 +148,15 @@ def plot_grad_flow(model, *, by="parameter", title=None, ax=None):
 
 def _norms(seq, what, op):
     """Numbers as they are; gradients (arrays, Tensors) as their norms."""
+    if isinstance(seq, (str, bytes)) or not hasattr(seq, "__iter__"):
+        raise TypeError(f"{op}: {what} must be a sequence, got {type(seq).__name__}")
     out = []
-    for x in (seq if hasattr(seq, "__iter__") and not isinstance(seq, (str, bytes)) else [None]):
+    for x in seq:
         if isinstance(x, Tensor):
             x = x.data
         if isinstance(x, (np.ndarray, list, tuple)) and np.size(x) != 1:
             x = float(np.linalg.norm(np.asarray(x, dtype=np.float64)))
         out.append(x)
-    if out == [None]:
-        raise TypeError(f"{op}: {what} must be a sequence, got {type(seq).__name__}")
     return _numbers(out, what, op)
 
 
