@@ -72,22 +72,13 @@ def steppers(out, quick):
             (rnn_path, "Step through BPTT on the unrolled RNN: back in time, step by step.")]
 
 
-def _two_moons(n, rng):
-    t = rng.uniform(0, np.pi, n)
-    upper = np.stack([np.cos(t), np.sin(t)], 1)
-    lower = np.stack([1 - np.cos(t), 0.5 - np.sin(t)], 1)
-    X = np.concatenate([upper, lower]) + rng.normal(0, 0.1, (2 * n, 2))
-    y = np.concatenate([np.zeros(n), np.ones(n)])
-    return X.astype(np.float32), y.astype(np.float32)
-
-
 def training_plots(out, quick):
     import nn
     import nn.functional as F
     from nn import optim
+    from nn.data import make_moons
     ag.manual_seed(0)
-    rng = np.random.default_rng(0)
-    X, y = _two_moons(60 if quick else 100, rng)
+    X, y = make_moons(120 if quick else 200, noise=0.1, seed=0)
     model = nn.Sequential(nn.Linear(2, 16), nn.Tanh(), nn.Linear(16, 16), nn.Tanh(),
                           nn.Linear(16, 1))
     optimizer = optim.Adam(model.parameters(), lr=0.05)
