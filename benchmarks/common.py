@@ -5,7 +5,7 @@ running thread (`time.thread_time`), not wall times: every implementation runs
 in this one thread (BLAS and torch are set to one thread), and on a shared
 machine the wall clock also counts the time other processes held the core.
 The garbage collector stays on (a graph's objects are part of its cost) but is
-run before each repetition so one repetition's garbage is not billed to the next.
+run before each turn so that one implementation's garbage is not billed to the next.
 """
 
 import gc
@@ -64,10 +64,13 @@ def add_nn_version(w, fns, name, fn):
 
 
 def median_times(fns, repeat, warmup=1, scale=1.0, clock=time.thread_time):
-    """{name: median wall time of fn() x scale} over `repeat` runs after `warmup` runs.
+    """{name: median time of fn() x scale} over `repeat` runs after `warmup` runs.
 
-    The implementations take turns, one run each per round, so a change in the
-    machine's load during the measurement weighs on all of them alike.
+    The implementations take turns, so that a change in the machine's load
+    during the measurement weighs on all of them alike; in each turn one
+    untimed run first brings back the implementation's own state of the caches
+    (the steady state of a training loop, rather than the first step after
+    another program ran).
     """
     for fn in fns.values():
         for _ in range(warmup):
@@ -75,7 +78,8 @@ def median_times(fns, repeat, warmup=1, scale=1.0, clock=time.thread_time):
     times = {name: [] for name in fns}
     for _ in range(repeat):
         for name, fn in fns.items():
-            gc.collect()
+            gc.collect()          # before the untimed run: a collection walks every
+            fn()                  # object and would leave the caches cold
             start = clock()
             fn()
             times[name].append(clock() - start)
