@@ -22,7 +22,7 @@ import math
 import numpy as np
 
 import autograd as ag
-from autograd import Scalar
+from autograd import Scalar, Tensor
 
 from ._checks import check_int
 
@@ -53,6 +53,11 @@ def _inputs(x, n, owner):
             raise TypeError(f"{owner}: input {i + 1} must be a number or a Scalar, "
                             f"got {type(v).__name__}")
     return [v if isinstance(v, Scalar) else float(v) for v in x]
+
+
+def _array(x):
+    """A Tensor's data or an array-like (an ndarray's own `.data` is a raw buffer, not this)."""
+    return np.asarray(x.data if isinstance(x, Tensor) else x)
 
 
 def _index(*idx):
@@ -192,14 +197,14 @@ class MLP(_ScalarModule):
         if len(weights) != len(self.layers):
             raise ValueError(f"{self!r}.set_weights: expected {len(self.layers)} (weight, bias) "
                              f"pairs, got {len(weights)}")
-        for layer, (w, b) in zip(self.layers, weights):
-            w, b = np.asarray(getattr(w, "data", w)), np.asarray(getattr(b, "data", b))
+        arrays = [(_array(w), _array(b)) for w, b in weights]
+        for layer, (w, b) in zip(self.layers, arrays):
             if w.shape != (layer.nout, layer.nin) or b.shape != (layer.nout,):
                 raise ValueError(f"{self!r}.set_weights: {layer!r} needs weight "
                                  f"({layer.nout}, {layer.nin}) and bias ({layer.nout},), "
                                  f"got {w.shape} and {b.shape}")
-        for layer, (w, b) in zip(self.layers, weights):
-            layer.set_weights(getattr(w, "data", w), getattr(b, "data", b))
+        for layer, (w, b) in zip(self.layers, arrays):
+            layer.set_weights(w, b)
 
     def weights(self):
         return [layer.weights() for layer in self.layers]
