@@ -56,8 +56,8 @@ def _inputs(x, n, owner):
 
 
 def _array(x):
-    """A Tensor's data or an array-like (an ndarray's own `.data` is a raw buffer, not this)."""
-    return np.asarray(x.data if isinstance(x, Tensor) else x)
+    """The numbers of a Tensor (ours or a torch one: its detached `.data`) or an array-like."""
+    return np.asarray(x.data if isinstance(x, Tensor) or hasattr(x, "detach") else x)
 
 
 def _index(*idx):
