@@ -59,6 +59,11 @@ def _to_array(data, dtype, op="Tensor"):
 
 def _operand(x):
     """A second operand as the operations take it, or None when it is not one."""
+    t = type(x)
+    if t is Tensor or t is float or t is int:           # the usual operands, decided first
+        return x
+    if t is np.ndarray and x.dtype.kind in "biufc":
+        return x
     if isinstance(x, np.generic):
         # numpy scalars combine like Python numbers (checked first: np.float64 is a float)
         return x.item()
