@@ -37,6 +37,11 @@ def _nonempty(a, axis, op):
     return a, axes
 
 
+def _with_reduced_axes(grad, axes, keepdims):
+    """A reduction's gradient with its reduced axes back (size 1), ready to broadcast."""
+    return grad if keepdims or not axes else np.expand_dims(grad, axes)
+
+
 def _expand(grad, shape, axes, keepdims):
     """Bring a reduced gradient back to `shape` (a read-only broadcast view)."""
     if not keepdims and axes:
@@ -119,9 +124,7 @@ class LogSumExp(Function):
     @staticmethod
     def backward(ctx, grad_output):
         softmax, axes, keepdims = ctx.saved_tensors
-        if not keepdims and axes:
-            grad_output = np.expand_dims(grad_output, axes)
-        return grad_output * softmax
+        return _with_reduced_axes(grad_output, axes, keepdims) * softmax
 
 
 class _Extremum(Function):
@@ -138,8 +141,7 @@ class _Extremum(Function):
     @staticmethod
     def backward(ctx, grad_output):
         hit, axes, keepdims = ctx.saved_tensors
-        if not keepdims and axes:
-            grad_output = np.expand_dims(grad_output, axes)
+        grad_output = _with_reduced_axes(grad_output, axes, keepdims)
         count = hit.sum(axis=axes, keepdims=True)
         return hit * (grad_output / count)
 
