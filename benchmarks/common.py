@@ -19,6 +19,8 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
+import autograd as ag
+
 DTYPE = np.float32
 
 
@@ -41,8 +43,6 @@ def available(module, *names):
 
 def without_records(fn):
     """`fn` run inside `ag.no_grad_records()` (backward keeps no per-node gradients)."""
-    import autograd as ag
-
     def run():
         with ag.no_grad_records():
             return fn()
