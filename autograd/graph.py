@@ -171,9 +171,10 @@ def backward(root, grad, retain_graph=False):
     after it, so a node comes out of the heap only once the gradients from all
     the users of its outputs have arrived (PyTorch's engine orders its work the
     same way). No separate ordering pass: each node is touched once.
-    Nothing visible changes until the whole sweep has succeeded: `.grad`s are
-    written and saved values freed at the end, so a sweep that reaches a node
-    freed by an earlier backward raises with every gradient as it was.
+    `.grad`s are written and saved values freed only once the whole sweep has
+    succeeded, so a sweep that reaches a node freed by an earlier backward
+    raises with every `.grad` as it was (the nodes' records of the sweep, for
+    drawing, are written as it goes).
     """
     node = root.grad_fn
     if node is None:                               # backward from a leaf
