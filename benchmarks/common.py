@@ -102,9 +102,16 @@ def rss_bytes():
 
 
 def reset_peak_rss():
-    """Make the peak resident size equal to the current one (Linux >= 4.0)."""
-    with open("/proc/self/clear_refs", "w") as f:
-        f.write("5")
+    """Make the peak resident size equal to the current one (Linux >= 4.0).
+
+    Where that is not allowed the peak stays the process's own since it
+    started, which only overstates the measured peak (by what the imports took).
+    """
+    try:
+        with open("/proc/self/clear_refs", "w") as f:
+            f.write("5")
+    except OSError:
+        pass
 
 
 def check_close(what, ours, reference, rtol=2e-3, atol=2e-5):
