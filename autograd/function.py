@@ -88,6 +88,11 @@ class Function:
 
 
 def _wrap_outputs(cls, ctx, kind, args, outs, record):
+    from .scalar import Scalar
+    if kind is Scalar:
+        raise TypeError(
+            f"{cls.name}: forward returned {len(outs)} values, but an operation on Scalars "
+            f"has one output (a float); make one Function per output")
     results = tuple(kind._from_op(o) for o in outs)
     if record and state.grad_enabled:
         ctx.inputs = args

@@ -186,10 +186,21 @@ def backward(root, grad, retain_graph=False):
     gc_was_enabled = gc.isenabled()
     gc.disable()
     try:
-        keepers, leaves, done = _sweep(node, root, grad)
+        totals = None
+        if type(grad) is float:                    # a Scalar graph
+            totals, done = _sweep_floats(node, root, grad)
+        else:
+            keepers, leaves, done = _sweep(node, root, grad)
     finally:
         if gc_was_enabled:
             gc.enable()
+    if totals is not None:                         # a Scalar graph: every value keeps its .grad
+        for value, g in totals.items():
+            value._accumulate_grad(g)
+        if not retain_graph:
+            for node in done:
+                node.saved = None
+        return
     arrays = []                                    # (value, gradient array) for .grad
     for node, keeper in keepers.items():           # non-leaves that keep their .grad
         if node.n_outputs == 1:
@@ -267,9 +278,7 @@ def _sweep(node, root, grad):
             grads = (grads,)
         inputs = node.inputs
         if len(grads) != len(inputs):
-            raise RuntimeError(
-                f"{node.name}: backward returned {len(grads)} gradients but the "
-                f"operation has {len(inputs)} inputs (one per forward input, None allowed)")
+            raise _count_error(node, grads)
         if anomaly:
             _check_backward(node, grad_outputs, grads)
         if records:
@@ -320,6 +329,65 @@ def _sweep(node, root, grad):
             else:
                 _arrive(nxt, inp, gi, waiting, keepers, owned, heap)
     return keepers, leaves, done
+
+
+def _sweep_floats(node, root, grad):
+    """`_sweep` for a graph of Scalars, whose gradients are floats.
+
+    Such a graph is built one multiply and one add at a time, so the general
+    loop's bookkeeping (arrays summed in place, outputs that keep their .grad or
+    not, nodes with several outputs) is most of its cost. Here every value keeps
+    its .grad and every node has one output (`Function.apply` allows no more on
+    Scalars), so gradients are summed per value, in one dict, and written at the
+    end. Returns ({value: summed gradient}, the nodes that ran).
+    """
+    totals = {root: grad}        # value -> its gradient summed so far
+    done = []                    # the nodes that ran, to free at the end
+    heap = [(-node.seq, root)]   # values waiting for their node's backward
+    anomaly = state.anomaly
+    records = state.records
+    pop, push = heapq.heappop, heapq.heappush
+    while heap:
+        value = pop(heap)[1]
+        node = value.grad_fn
+        if node.saved is None:
+            raise freed_error(node)
+        g = totals[value]
+        grads = node.fn.backward(node, g)
+        if type(grads) is not tuple:
+            grads = (grads,)
+        inputs = node.inputs
+        if len(grads) != len(inputs):
+            raise _count_error(node, grads)
+        if anomaly:
+            _check_backward(node, (g,), grads)
+        if records:
+            node.grad_outputs = (g,)
+            node.grad_inputs = grads
+        else:
+            node.grad_outputs = node.grad_inputs = None
+        done.append(node)
+        for i, inp in enumerate(inputs):
+            gi = grads[i]
+            if gi is None or not getattr(inp, "requires_grad", False):
+                continue            # a constant, or a value that wants no gradient
+            if type(gi) is not float:
+                gi = inp._conform_grad(gi, node, i)
+            prev = totals.get(inp)
+            if prev is None:
+                totals[inp] = gi
+                nxt = inp.grad_fn
+                if nxt is not None:
+                    push(heap, (-nxt.seq, inp))
+            else:
+                totals[inp] = prev + gi
+    return totals, done
+
+
+def _count_error(node, grads):
+    return RuntimeError(
+        f"{node.name}: backward returned {len(grads)} gradients but the "
+        f"operation has {len(node.inputs)} inputs (one per forward input, None allowed)")
 
 
 def _arrive(node, value, g, waiting, keepers, owned, heap):

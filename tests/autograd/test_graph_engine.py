@@ -493,3 +493,57 @@ def test_a_0d_weight_broadcast_into_many_ops_gets_every_contribution(dtype):
     expected = sum(2 * 0.5 * (x ** 2).sum() for x in xs)
     assert w.grad.item() == pytest.approx(expected, rel=1e-6), \
         f"d/dw of sum (w x)^2 over 5 uses should be {expected}, got {w.grad.item()}"
+
+
+# -- the Scalar sweep (gradients as floats, summed per value) ------------------------------
+
+def test_backward_into_a_freed_scalar_subgraph_raises_before_any_grad_changes():
+    a, b, c = Scalar(2.0), Scalar(3.0), Scalar(5.0)
+    h = a * b
+    h.backward()                                # frees h's node
+    before = (a.grad, b.grad, c.grad)
+    y = c * h + c
+    with pytest.raises(RuntimeError, match="second time"):
+        y.backward()
+    assert (a.grad, b.grad, c.grad) == before, "a .grad changed although backward raised"
+
+
+class _SplitSum(Function):
+    """Two outputs from one Scalar: (a + b, a * b); a user's multi-output Function."""
+
+    @staticmethod
+    def forward(ctx, a, b):
+        ctx.save_for_backward(a, b)
+        return a + b, a * b
+
+    @staticmethod
+    def backward(ctx, g_sum, g_prod):
+        a, b = ctx.saved_tensors
+        return g_sum + g_prod * b, g_sum + g_prod * a
+
+
+def test_a_multi_output_function_on_scalars_is_refused_with_a_clear_error():
+    a, b = Scalar(2.0), Scalar(3.0)
+    with pytest.raises(TypeError, match=r"splitsum: forward returned 2 values.*Scalars has one output"):
+        _SplitSum.apply(a, b)
+    s, p = _SplitSum.apply(Tensor(2.0, requires_grad=True), Tensor(3.0, requires_grad=True))
+    (s * p).backward()                          # the same Function on tensors is fine
+
+
+class _IntGradient(Function):
+    """out = 2a, whose backward returns a numpy number instead of a float."""
+
+    @staticmethod
+    def forward(ctx, a):
+        return 2.0 * a
+
+    @staticmethod
+    def backward(ctx, grad_output):
+        return np.float32(2) * np.float32(grad_output)
+
+
+def test_scalar_gradients_of_other_number_types_become_floats():
+    a = Scalar(1.5)
+    y = _IntGradient.apply(a) * a              # 2a^2
+    y.backward()
+    assert type(a.grad) is float and a.grad == pytest.approx(4 * 1.5)
