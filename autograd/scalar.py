@@ -311,13 +311,14 @@ class Scalar:
         self.label = label
         self.scope = state.scope
 
-    @classmethod
-    def _from_op(cls, out):
-        s = object.__new__(Scalar)
+    @staticmethod
+    def _from_op(out, node=None):
+        """A new Scalar holding `out`; made by `node` (and so requiring grad) if given."""
+        s = _new(Scalar)
         s.data = out
         s.grad = 0.0
-        s.requires_grad = False
-        s.grad_fn = None
+        s.requires_grad = node is not None
+        s.grad_fn = node
         s.label = ""
         s.scope = state.scope
         return s

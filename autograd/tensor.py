@@ -9,6 +9,7 @@ import numbers
 import numpy as np
 
 from . import graph
+from .function import apply1, apply2
 from .graph import state
 from .ops import sum_to
 from .ops import elementwise as ew
@@ -16,6 +17,7 @@ from .ops import linalg, reduce
 from .ops import shape as shape_ops
 
 _default_dtype = [np.dtype(np.float32)]
+_new = object.__new__
 
 
 def set_default_dtype(dtype):
@@ -124,13 +126,14 @@ class Tensor:
         if requires_grad:
             self.requires_grad_(True)
 
-    @classmethod
-    def _from_op(cls, out):
-        t = object.__new__(Tensor)
+    @staticmethod
+    def _from_op(out, node=None):
+        """A new tensor holding `out`; made by `node` (and so requiring grad) if given."""
+        t = _new(Tensor)
         t.data = out if type(out) is np.ndarray else np.asarray(out)
         t.grad = None
-        t.requires_grad = False
-        t.grad_fn = None
+        t.requires_grad = node is not None
+        t.grad_fn = node
         t.label = None
         t.scope = state.scope
         t._retains_grad = False
@@ -283,60 +286,60 @@ class Tensor:
     # -- arithmetic ---------------------------------------------------------------
     def __add__(self, other):
         other = _operand(other)
-        return NotImplemented if other is None else ew.Add.apply(self, other)
+        return NotImplemented if other is None else apply2(ew.Add, self, other)
 
     def __radd__(self, other):
         other = _operand(other)
-        return NotImplemented if other is None else ew.Add.apply(other, self)
+        return NotImplemented if other is None else apply2(ew.Add, other, self)
 
     def __sub__(self, other):
         other = _operand(other)
-        return NotImplemented if other is None else ew.Sub.apply(self, other)
+        return NotImplemented if other is None else apply2(ew.Sub, self, other)
 
     def __rsub__(self, other):
         other = _operand(other)
-        return NotImplemented if other is None else ew.Sub.apply(other, self)
+        return NotImplemented if other is None else apply2(ew.Sub, other, self)
 
     def __mul__(self, other):
         other = _operand(other)
-        return NotImplemented if other is None else ew.Mul.apply(self, other)
+        return NotImplemented if other is None else apply2(ew.Mul, self, other)
 
     def __rmul__(self, other):
         other = _operand(other)
-        return NotImplemented if other is None else ew.Mul.apply(other, self)
+        return NotImplemented if other is None else apply2(ew.Mul, other, self)
 
     def __truediv__(self, other):
         other = _operand(other)
-        return NotImplemented if other is None else ew.Div.apply(self, other)
+        return NotImplemented if other is None else apply2(ew.Div, self, other)
 
     def __rtruediv__(self, other):
         other = _operand(other)
-        return NotImplemented if other is None else ew.Div.apply(other, self)
+        return NotImplemented if other is None else apply2(ew.Div, other, self)
 
     def __pow__(self, other):
         other = _operand(other)
-        return NotImplemented if other is None else ew.Pow.apply(self, other)
+        return NotImplemented if other is None else apply2(ew.Pow, self, other)
 
     def __rpow__(self, other):
         other = _operand(other)
-        return NotImplemented if other is None else ew.Pow.apply(other, self)
+        return NotImplemented if other is None else apply2(ew.Pow, other, self)
 
     def __matmul__(self, other):
         other = _operand(other)
-        return NotImplemented if other is None else linalg.MatMul.apply(self, other)
+        return NotImplemented if other is None else apply2(linalg.MatMul, self, other)
 
     def __rmatmul__(self, other):
         other = _operand(other)
-        return NotImplemented if other is None else linalg.MatMul.apply(other, self)
+        return NotImplemented if other is None else apply2(linalg.MatMul, other, self)
 
     def __neg__(self):
-        return ew.Neg.apply(self)
+        return apply1(ew.Neg, self)
 
     def __pos__(self):
         return self
 
     def __abs__(self):
-        return ew.Abs.apply(self)
+        return apply1(ew.Abs, self)
 
     # comparisons: boolean tensors, outside the graph
     def _compare(self, other, op):
@@ -366,31 +369,31 @@ class Tensor:
 
     # -- elementwise functions ------------------------------------------------------
     def abs(self):
-        return ew.Abs.apply(self)
+        return apply1(ew.Abs, self)
 
     def exp(self):
-        return ew.Exp.apply(self)
+        return apply1(ew.Exp, self)
 
     def log(self):
-        return ew.Log.apply(self)
+        return apply1(ew.Log, self)
 
     def log1p(self):
-        return ew.Log1p.apply(self)
+        return apply1(ew.Log1p, self)
 
     def sqrt(self):
-        return ew.Sqrt.apply(self)
+        return apply1(ew.Sqrt, self)
 
     def tanh(self):
-        return ew.Tanh.apply(self)
+        return apply1(ew.Tanh, self)
 
     def sigmoid(self):
-        return ew.Sigmoid.apply(self)
+        return apply1(ew.Sigmoid, self)
 
     def relu(self):
-        return ew.Relu.apply(self)
+        return apply1(ew.Relu, self)
 
     def erf(self):
-        return ew.Erf.apply(self)
+        return apply1(ew.Erf, self)
 
     def clip(self, min=None, max=None):
         return ew.Clip.apply(self, low=min, high=max)
@@ -406,7 +409,7 @@ class Tensor:
             return self
         if dtype.kind not in "fc":     # integers and booleans have no gradient (as PyTorch)
             return Tensor._from_op(self.data.astype(dtype))
-        return ew.Cast.apply(self, dtype)
+        return apply2(ew.Cast, self, dtype)
 
     def float(self):
         return self.to(np.float32)
@@ -451,7 +454,7 @@ class Tensor:
         shape = _shape_args(shape)
         if shape == self.data.shape:
             return self
-        return shape_ops.Reshape.apply(self, shape)
+        return apply2(shape_ops.Reshape, self, shape)
 
     view = reshape
 
@@ -520,14 +523,14 @@ class Tensor:
         shape = tuple(shape)
         if shape == self.data.shape:
             return self
-        return shape_ops.Expand.apply(self, shape)
+        return apply2(shape_ops.Expand, self, shape)
 
     def __getitem__(self, index):
         if isinstance(index, tuple):
             index = tuple(_index_part(p) for p in index)
         else:
             index = _index_part(index)
-        return shape_ops.GetItem.apply(self, index)
+        return apply2(shape_ops.GetItem, self, index)
 
     def __setitem__(self, index, value):
         if self.requires_grad:

@@ -37,7 +37,8 @@ class Sub(Function):
 
     @staticmethod
     def backward(ctx, grad_output):
-        return grad_output, -grad_output
+        need_b = ctx.needs_input_grad[1]
+        return grad_output, (-grad_output if need_b else None)
 
 
 class Mul(Function):
@@ -53,7 +54,8 @@ class Mul(Function):
     @staticmethod
     def backward(ctx, grad_output):
         a, b = ctx.saved_tensors
-        return grad_output * b, grad_output * a
+        need_a, need_b = ctx.needs_input_grad     # x * constant: one product, not two
+        return (grad_output * b if need_a else None), (grad_output * a if need_b else None)
 
 
 class Div(Function):
@@ -71,7 +73,7 @@ class Div(Function):
     def backward(ctx, grad_output):
         b, out = ctx.saved_tensors
         ga = grad_output / b
-        return ga, -ga * out
+        return ga, (-ga * out if ctx.needs_input_grad[1] else None)
 
 
 class Pow(Function):

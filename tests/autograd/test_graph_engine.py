@@ -547,3 +547,15 @@ def test_scalar_gradients_of_other_number_types_become_floats():
     y = _IntGradient.apply(a) * a              # 2a^2
     y.backward()
     assert type(a.grad) is float and a.grad == pytest.approx(4 * 1.5)
+
+
+def test_a_backward_that_raised_leaves_no_gradient_waiting_on_a_node():
+    x, w, v = leaf([1.0, 2.0]), leaf([3.0, 4.0]), leaf([5.0, 6.0])
+    m = x * 3.0                                 # older than h: still waiting when the sweep fails
+    h = x * w
+    h.sum().backward()                          # frees h's node
+    with pytest.raises(RuntimeError, match="second time"):
+        (m.sum() + (h * v).sum()).backward()
+    assert m.grad_fn.pending is None
+    m.sum().backward()                          # m's node runs with this sweep's gradient only
+    np.testing.assert_allclose(x.grad.data, [3.0 + 3.0, 4.0 + 3.0])
