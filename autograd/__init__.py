@@ -7,8 +7,10 @@ Where things live:
     scalar.py      Scalar, on Python floats, and its operations
     functions.py   ag.<name>(...) spellings, creation, random numbers
     gradcheck.py   central-difference gradient checking
+    memory.py      keeping the memory a step frees for the next (glibc)
 """
 
+from . import memory
 from .function import Function
 from .gradcheck import GradcheckError, gradcheck
 from .graph import (Node, current_scope, detect_anomaly, enable_grad, is_grad_enabled,
@@ -21,6 +23,8 @@ from .functions import (abs, arange, broadcast_to, cat, chunk, clamp, clip, conc
                         permute, rand, randn, relu, reshape, sigmoid, split, sqrt, squeeze, stack,
                         sum, tanh, tensor, transpose, unbind, unsqueeze, var, view, where, zeros,
                         zeros_like)
+
+memory._on_import()
 
 __all__ = [
     "Tensor", "Scalar", "Function", "Node", "no_grad", "enable_grad", "is_grad_enabled",
