@@ -193,8 +193,8 @@ def backward(root, grad, retain_graph=False):
         if gc_was_enabled:
             gc.enable()
     if totals is not None:                         # a Scalar graph: every value keeps its .grad
-        for value, g in totals.items():
-            value._accumulate_grad(g)
+        for value, g in totals.items():            # (Scalar._accumulate_grad, inlined)
+            value.grad += g
         if not retain_graph:
             for node in done:
                 node.saved_tensors = None

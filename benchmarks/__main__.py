@@ -17,7 +17,7 @@ for _var in ("OPENBLAS_NUM_THREADS", "OMP_NUM_THREADS", "MKL_NUM_THREADS"):
 
 from . import (w1_overhead, w2_mlp, w3_lstm, w4_char_rnn, w5_scalar_mlp, w6_deep_chain,
                w7_drawing)
-from .common import machine
+from .common import machine, run_alone
 from .report import text_table, write_results
 
 WORKLOADS = {"W1": w1_overhead, "W2": w2_mlp, "W3": w3_lstm, "W4": w4_char_rnn,
@@ -45,7 +45,7 @@ def main(argv=None):
     for key in keys:
         start = time.perf_counter()
         print(f"{key} ...", end=" ", flush=True)
-        done.append(WORKLOADS[key].run(quick=args.quick))
+        done.append(run_alone(WORKLOADS[key].__name__, args.quick))
         print(f"{time.perf_counter() - start:.1f} s", flush=True)
     print()
     print(text_table(done))
