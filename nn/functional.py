@@ -351,17 +351,13 @@ def _class_weight(weight, n_classes, dtype, op):
     return w
 
 
-def nll_loss(input, target, weight=None, ignore_index=-100, reduction="mean"):
-    """-w[y] * input[y]: the negative log-likelihood of the target classes, given
-    log-probabilities `input` (N, C) / (N, C, d...) / (C,) and integer targets
-    (N,) / (N, d...) / ().
+def _class_targets(x, target, weight, ignore_index, op):
+    """Checked integer targets of class scores `x`: (x as rows (samples, C), the target
+    of each row (an ignored one replaced by 0), the weight of each row's loss).
 
-    Targets equal to `ignore_index` contribute 0; 'mean' divides by the sum of
-    the weights of the targets not ignored (their count without `weight`).
+    The weight is None when every row counts once (no class weights, nothing
+    ignored), so that the loss needs no product and 'mean' is a plain mean.
     """
-    op = "nll_loss"
-    _check_reduction(reduction, op)
-    x = _tensor(input, op)
     cdim = _class_dim(x, op)
     t = _raw(target)
     if t.dtype.kind not in "iu":
@@ -373,11 +369,6 @@ def nll_loss(input, target, weight=None, ignore_index=-100, reduction="mean"):
                          f"got {t.shape}")
     n_classes = x.shape[cdim]
     w = _class_weight(weight, n_classes, x.dtype, op)
-    valid = t != ignore_index
-    bad = valid & ((t < 0) | (t >= n_classes))
-    if bad.any():
-        raise ValueError(f"{op}: target {int(t[bad].flat[0])} is out of range for {n_classes} "
-                         f"classes (valid: 0 to {n_classes - 1}, or ignore_index={ignore_index})")
     if cdim == 0:
         rows = x.reshape(1, n_classes)
     elif x.ndim == 2:
@@ -385,18 +376,48 @@ def nll_loss(input, target, weight=None, ignore_index=-100, reduction="mean"):
     else:                                  # (N, C, d...) -> (N*d..., C)
         rows = x.permute(0, *range(2, x.ndim), 1).reshape(-1, n_classes)
     flat_t = t.reshape(-1)
-    flat_valid = valid.reshape(-1)
-    safe_t = np.where(flat_valid, flat_t, 0)
-    picked = rows[np.arange(len(safe_t)), safe_t]
-    scale = flat_valid.astype(x.dtype) if w is None else w[safe_t] * flat_valid
-    losses = -(picked * scale)
+    if w is None and flat_t.size:
+        # the usual batch: every target a class, none ignored (two reductions tell)
+        low, high = flat_t.min(), flat_t.max()
+        if 0 <= low and high < n_classes and not low <= ignore_index <= high:
+            return rows, flat_t, None
+    valid = flat_t != ignore_index
+    bad = valid & ((flat_t < 0) | (flat_t >= n_classes))
+    if bad.any():
+        raise ValueError(f"{op}: target {int(flat_t[bad][0])} is out of range for {n_classes} "
+                         f"classes (valid: 0 to {n_classes - 1}, or ignore_index={ignore_index})")
+    safe_t = np.where(valid, flat_t, 0)
+    scale = valid.astype(x.dtype) if w is None else w[safe_t] * valid
+    return rows, safe_t, scale
+
+
+def _reduce_per_sample(losses, scale, shape, reduction):
+    """Per-row losses weighted by `scale` (None: all 1) and reduced; 'mean' divides by
+    the sum of the weights (NaN when every target is ignored, as PyTorch)."""
+    if scale is not None:
+        losses = losses * scale
     if reduction == "none":
-        return losses.reshape(t.shape)
-    total = losses.sum()
-    if reduction == "sum":
-        return total
-    with np.errstate(invalid="ignore", divide="ignore"):   # everything ignored: NaN, as PyTorch
-        return total / scale.sum()
+        return losses.reshape(shape)
+    if reduction == "sum" or scale is None:
+        return _reduce(losses, reduction)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        return losses.sum() / scale.sum()
+
+
+def nll_loss(input, target, weight=None, ignore_index=-100, reduction="mean"):
+    """-w[y] * input[y]: the negative log-likelihood of the target classes, given
+    log-probabilities `input` (N, C) / (N, C, d...) / (C,) and integer targets
+    (N,) / (N, d...) / ().
+
+    Targets equal to `ignore_index` contribute 0; 'mean' divides by the sum of
+    the weights of the targets not ignored (their count without `weight`).
+    """
+    op = "nll_loss"
+    _check_reduction(reduction, op)
+    x = _tensor(input, op)
+    rows, t, scale = _class_targets(x, target, weight, ignore_index, op)
+    losses = -rows[np.arange(len(t)), t]
+    return _reduce_per_sample(losses, scale, np.shape(_raw(target)), reduction)
 
 
 def cross_entropy(input, target, weight=None, ignore_index=-100, reduction="mean"):
@@ -413,7 +434,13 @@ def cross_entropy(input, target, weight=None, ignore_index=-100, reduction="mean
     cdim = _class_dim(x, op)
     t = _raw(target)
     if t.dtype.kind in "iu":
-        return nll_loss(log_softmax(x, cdim), target, weight, ignore_index, reduction)
+        # nll_loss(log_softmax(x)) taken apart: the loss of a row is lse(z) - z[y], with
+        # z = x - max(x) (a constant: it cancels) so that a large logit loses no digits;
+        # logsumexp is one operation where log_softmax is six
+        rows, t, scale = _class_targets(x, target, weight, ignore_index, op)
+        z = rows - rows.data.max(axis=1, keepdims=True)
+        losses = z.logsumexp(dim=1) - z[np.arange(len(t)), t]
+        return _reduce_per_sample(losses, scale, np.shape(_raw(target)), reduction)
     if t.dtype.kind != "f":
         raise TypeError(f"{op}: targets must be integer class indices or float class "
                         f"probabilities, got dtype {t.dtype}")
