@@ -351,12 +351,13 @@ def _sweep_floats(node, root, grad):
     """
     totals = {root: grad}        # value -> its gradient summed so far
     done = []                    # the nodes that ran, to free at the end
-    heap = [(-node.seq, root)]   # values waiting for their node's backward
+    heap = [-node.seq]           # -seq of each value waiting for its node's backward
+    by_seq = {node.seq: root}
     anomaly = state.anomaly
     records = state.records
     pop, push = heapq.heappop, heapq.heappush
     while heap:
-        value = pop(heap)[1]
+        value = by_seq.pop(-pop(heap))
         node = value.grad_fn
         if node.saved_tensors is None:
             raise freed_error(node)
@@ -386,7 +387,9 @@ def _sweep_floats(node, root, grad):
                 totals[inp] = gi
                 nxt = inp.grad_fn
                 if nxt is not None:
-                    push(heap, (-nxt.seq, inp))
+                    seq = nxt.seq
+                    by_seq[seq] = inp
+                    push(heap, -seq)
             else:
                 totals[inp] = prev + gi
     return totals, done
