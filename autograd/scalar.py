@@ -43,7 +43,8 @@ def _apply1(fn, a):
 
 def _apply2(fn, a, b):
     """`fn.apply(a, b)` for two Scalars, or a Scalar and a float in either order (see
-    `_apply1`); any other pair takes the general path, which explains what is wrong."""
+    `_apply1`). Other numbers (int, numpy's) become floats first; any other pair
+    takes the general path, which explains what is wrong."""
     if type(a) is Scalar:
         x = a.data
         if type(b) is Scalar:
@@ -53,16 +54,23 @@ def _apply2(fn, a, b):
             y = b
             record = a.requires_grad
         else:
-            return fn.apply(a, b)
+            return _apply2_numbers(fn, a, b)
     elif type(a) is float and type(b) is Scalar:
         x, y = a, b.data
         record = b.requires_grad
     else:
-        return fn.apply(a, b)
+        return _apply2_numbers(fn, a, b)
     ctx = BinaryNode(fn)
     ctx.first = a
     ctx.second = b
     return _output(ctx, fn.forward(ctx, x, y), record)
+
+
+def _apply2_numbers(fn, a, b):
+    a, b = _number(a, fn.name), _number(b, fn.name)
+    if type(a) in _FAST and type(b) in _FAST:
+        return _apply2(fn, a, b)
+    return fn.apply(a, b)
 
 
 def _output(ctx, out, record):
@@ -358,34 +366,34 @@ class Scalar:
 
     # -- arithmetic -----------------------------------------------------------
     def __add__(self, other):
-        return _apply2(Add, self, _number(other, "add"))
+        return _apply2(Add, self, other)
 
     def __radd__(self, other):
-        return _apply2(Add, _number(other, "add"), self)
+        return _apply2(Add, other, self)
 
     def __sub__(self, other):
-        return _apply2(Sub, self, _number(other, "sub"))
+        return _apply2(Sub, self, other)
 
     def __rsub__(self, other):
-        return _apply2(Sub, _number(other, "sub"), self)
+        return _apply2(Sub, other, self)
 
     def __mul__(self, other):
-        return _apply2(Mul, self, _number(other, "mul"))
+        return _apply2(Mul, self, other)
 
     def __rmul__(self, other):
-        return _apply2(Mul, _number(other, "mul"), self)
+        return _apply2(Mul, other, self)
 
     def __truediv__(self, other):
-        return _apply2(Div, self, _number(other, "div"))
+        return _apply2(Div, self, other)
 
     def __rtruediv__(self, other):
-        return _apply2(Div, _number(other, "div"), self)
+        return _apply2(Div, other, self)
 
     def __pow__(self, other):
-        return _apply2(Pow, self, _number(other, "pow"))
+        return _apply2(Pow, self, other)
 
     def __rpow__(self, other):
-        return _apply2(Pow, _number(other, "pow"), self)
+        return _apply2(Pow, other, self)
 
     def __neg__(self):
         return _apply1(Neg, self)
@@ -407,3 +415,4 @@ class Scalar:
 
 
 Scalar._value_type = Scalar
+_FAST = (Scalar, float)
