@@ -36,13 +36,17 @@ class Permute(Function):
 
     @staticmethod
     def forward(ctx, a, dims):
-        ctx.save_for_backward(dims)
+        # the inverse permutation, for backward: axis dims[i] of a is axis i of out
+        inverse = [0] * len(dims)
+        for i, d in enumerate(dims):
+            inverse[d] = i
+        ctx.save_for_backward(tuple(inverse))
         return np.transpose(a, dims)
 
     @staticmethod
     def backward(ctx, grad_output):
-        (dims,) = ctx.saved_tensors
-        return np.transpose(grad_output, np.argsort(dims)), None
+        (inverse,) = ctx.saved_tensors
+        return grad_output.transpose(inverse), None
 
 
 class Expand(Function):
