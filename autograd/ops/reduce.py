@@ -37,16 +37,15 @@ def _nonempty(a, axis, op):
     return a, axes
 
 
-def _with_reduced_axes(grad, axes, keepdims):
-    """A reduction's gradient with its reduced axes back (size 1), ready to broadcast."""
-    return grad if keepdims or not axes else np.expand_dims(grad, axes)
+def _kept_shape(shape, axes):
+    """`shape` with the reduced `axes` kept as 1s: the shape a reduced gradient takes
+    again to broadcast back (a reshape, cheaper than np.expand_dims on every backward)."""
+    return tuple(1 if i in axes else n for i, n in enumerate(shape))
 
 
-def _expand(grad, shape, axes, keepdims):
+def _expand(grad, shape, kept):
     """Bring a reduced gradient back to `shape` (a read-only broadcast view)."""
-    if not keepdims and axes:
-        grad = np.expand_dims(grad, axes)
-    return np.broadcast_to(grad, shape)
+    return np.broadcast_to(grad.reshape(kept), shape)
 
 
 class Sum(Function):
@@ -57,13 +56,13 @@ class Sum(Function):
     def forward(ctx, a, axis=None, keepdims=False):
         a = np.asarray(a)
         axes = normalize_axis(axis, a.ndim, "sum")
-        ctx.save_for_backward(a.shape, axes, keepdims)
+        ctx.save_for_backward(a.shape, _kept_shape(a.shape, axes))
         return np.sum(a, axis=axes, keepdims=keepdims)
 
     @staticmethod
     def backward(ctx, grad_output):
-        shape, axes, keepdims = ctx.saved_tensors
-        return _expand(grad_output, shape, axes, keepdims)
+        shape, kept = ctx.saved_tensors
+        return _expand(grad_output, shape, kept)
 
 
 class Mean(Function):
@@ -75,13 +74,17 @@ class Mean(Function):
         a = np.asarray(a)
         axes = normalize_axis(axis, a.ndim, "mean")
         n = math.prod(a.shape[i] for i in axes)
-        ctx.save_for_backward(a.shape, axes, keepdims, n)
-        return np.mean(a, axis=axes, keepdims=keepdims)
+        ctx.save_for_backward(a.shape, _kept_shape(a.shape, axes), n)
+        if a.dtype.kind != "f" or a.dtype.itemsize < 4 or n == 0:
+            return np.mean(a, axis=axes, keepdims=keepdims)   # ints give float64, float16 sums in float32
+        # np.mean's own sum and division, without its Python layer: np.mean divides by n
+        # in float64 and rounds back, which gives the same float32 as dividing in float32
+        return np.add.reduce(a, axis=axes, keepdims=keepdims) / n
 
     @staticmethod
     def backward(ctx, grad_output):
-        shape, axes, keepdims, n = ctx.saved_tensors
-        return _expand(grad_output / n, shape, axes, keepdims)
+        shape, kept, n = ctx.saved_tensors
+        return _expand(grad_output / n, shape, kept)
 
 
 class Var(Function):
@@ -94,15 +97,14 @@ class Var(Function):
         axes = normalize_axis(axis, a.ndim, "var")
         n = math.prod(a.shape[i] for i in axes)
         centred = a - a.mean(axis=axes, keepdims=True)
-        ctx.save_for_backward(centred, axes, keepdims, n - correction)
+        ctx.save_for_backward(centred, _kept_shape(a.shape, axes), n - correction)
         with np.errstate(divide="ignore", invalid="ignore"):
             return np.sum(centred * centred, axis=axes, keepdims=keepdims) / (n - correction)
 
     @staticmethod
     def backward(ctx, grad_output):
-        centred, axes, keepdims, dof = ctx.saved_tensors
-        g = grad_output if keepdims or not axes else np.expand_dims(grad_output, axes)
-        return g * centred * (2 / dof)
+        centred, kept, dof = ctx.saved_tensors
+        return grad_output.reshape(kept) * centred * (2 / dof)
 
 
 class LogSumExp(Function):
@@ -113,18 +115,18 @@ class LogSumExp(Function):
     @staticmethod
     def forward(ctx, a, axis=None, keepdims=False):
         a, axes = _nonempty(a, axis, "logsumexp")
-        m = np.max(a, axis=axes, keepdims=True)
+        m = a.max(axis=axes, keepdims=True)
         e = np.exp(a - m)
-        total = np.sum(e, axis=axes, keepdims=True)
+        total = e.sum(axis=axes, keepdims=True)
         out = m + np.log(total)
         e /= total                                  # the softmax, which backward needs
-        ctx.save_for_backward(e, axes, keepdims)
-        return out if keepdims else np.squeeze(out, axis=axes)
+        ctx.save_for_backward(e, m.shape)
+        return out if keepdims else out.squeeze(axis=axes)
 
     @staticmethod
     def backward(ctx, grad_output):
-        softmax, axes, keepdims = ctx.saved_tensors
-        return _with_reduced_axes(grad_output, axes, keepdims) * softmax
+        softmax, kept = ctx.saved_tensors
+        return grad_output.reshape(kept) * softmax
 
 
 class _Extremum(Function):
@@ -135,15 +137,14 @@ class _Extremum(Function):
     def forward(cls, ctx, a, axis=None, keepdims=False):
         a, axes = _nonempty(a, axis, cls.name)
         out = cls.reduce(a, axis=axes, keepdims=True)
-        ctx.save_for_backward(a == out, axes, keepdims)
-        return out if keepdims else np.squeeze(out, axis=axes)
+        ctx.save_for_backward(a == out, axes, out.shape)
+        return out if keepdims else out.squeeze(axis=axes)
 
     @staticmethod
     def backward(ctx, grad_output):
-        hit, axes, keepdims = ctx.saved_tensors
-        grad_output = _with_reduced_axes(grad_output, axes, keepdims)
+        hit, axes, kept = ctx.saved_tensors
         count = hit.sum(axis=axes, keepdims=True)
-        return hit * (grad_output / count)
+        return hit * (grad_output.reshape(kept) / count)
 
 
 class Max(_Extremum):
