@@ -502,18 +502,29 @@ def is_grad_enabled():
     return state.grad_enabled
 
 
-@contextmanager
-def name_scope(name):
-    """Record `name` (joined to the enclosing scopes with '/') on every value made inside."""
-    name = str(name)
-    if not name or "/" in name:
-        raise ValueError(f"name_scope: a scope name must be non-empty and contain no '/', got {name!r}")
-    prev = state.scope
-    state.scope = f"{prev}/{name}" if prev else name
-    try:
-        yield state.scope
-    finally:
-        state.scope = prev
+class name_scope:
+    """Record `name` (joined to the enclosing scopes with '/') on every value made inside.
+
+    A class rather than a generator: every module call enters one, and this costs
+    a third of what @contextmanager's machinery does.
+    """
+
+    __slots__ = ("name", "prev")
+
+    def __init__(self, name):
+        name = str(name)
+        if not name or "/" in name:
+            raise ValueError(f"name_scope: a scope name must be non-empty and contain no '/', got {name!r}")
+        self.name = name
+
+    def __enter__(self):
+        self.prev = prev = state.scope
+        state.scope = scope = f"{prev}/{self.name}" if prev else self.name
+        return scope
+
+    def __exit__(self, *exc):
+        state.scope = self.prev
+        return False
 
 
 def current_scope():
