@@ -41,7 +41,7 @@ class MatMul(Function):
             g = np.expand_dims(g, -1)
         ga = gb = None
         if need_a:
-            ga = np.matmul(g, np.swapaxes(b2, -1, -2))
+            ga = np.matmul(g, b2.swapaxes(-1, -2))
             if a.ndim == 1:
                 ga = ga.reshape(ga.shape[:-2] + ga.shape[-1:])
         if need_b:
@@ -53,9 +53,9 @@ class MatMul(Function):
             if b.ndim == 2 and b.flags.f_contiguous and not b.flags.c_contiguous:
                 # b is a transposed view (x @ W.T): its gradient in the same layout, so
                 # that W's own gradient comes out contiguous, as W is
-                gb = np.matmul(np.swapaxes(g_b, -1, -2), a2).T
+                gb = np.matmul(g_b.swapaxes(-1, -2), a2).T
             else:
-                gb = np.matmul(np.swapaxes(a2, -1, -2), g_b)
+                gb = np.matmul(a2.swapaxes(-1, -2), g_b)
             if b.ndim == 1:
                 gb = gb[..., 0]
         return ga, gb
