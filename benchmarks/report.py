@@ -63,8 +63,9 @@ def markdown(workloads, facts, quick):
     out = ["# Benchmark results", "",
            f"Written by `python -m benchmarks{' --quick' if quick else ''}` on {when}.", "",
            "Machine: " + ", ".join(f"{k} {v}" for k, v in facts.items()), "",
-           "Float32 throughout. Times are medians of repetitions after warm-up, every "
-           "implementation in the same run. \"vs baseline\" divides by the workload's baseline "
+           "Float32 throughout. Times are medians of repetitions after warm-up. Each workload "
+           "runs in a fresh process, with all of its implementations taking turns in that "
+           "process. \"vs baseline\" divides by the workload's baseline "
            "(numpy with forward and backward written out by hand, unless the workload says "
            "otherwise); below 1 is faster.", "",
            "## Targets", "",
