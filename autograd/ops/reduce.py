@@ -58,6 +58,18 @@ def _expand(grad, shape, kept):
     return view
 
 
+def _max_kept(a, axes):
+    """max of `a` over `axes`, which stay as 1s.
+
+    Over the rows of a matrix (class scores), numpy's max pays a fixed cost per
+    row (7 us for 128 rows of 10) and argmax does not: the maximum is picked
+    where argmax finds it (the same value, NaN for a row that has one).
+    """
+    if a.ndim == 2 and axes == (1,):
+        return a[np.arange(a.shape[0]), a.argmax(axis=1)].reshape(-1, 1)
+    return a.max(axis=axes, keepdims=True)
+
+
 class Sum(Function):
     """out = sum of a over axes;  d/da = 1 for every summed element"""
     name = "sum"
@@ -125,7 +137,7 @@ class LogSumExp(Function):
     @staticmethod
     def forward(ctx, a, axis=None, keepdims=False):
         a, axes = _nonempty(a, axis, "logsumexp")
-        m = a.max(axis=axes, keepdims=True)
+        m = _max_kept(a, axes)
         e = np.exp(a - m)
         total = e.sum(axis=axes, keepdims=True)
         out = m + np.log(total)
