@@ -59,10 +59,11 @@ class Linear(Module):
 
     def forward(self, input):
         x = F._tensor(input, "Linear")
-        if x.ndim == 0 or x.shape[-1] != self.in_features:
+        shape = x.data.shape
+        if not shape or shape[-1] != self.in_features:
             raise ValueError(f"Linear(in_features={self.in_features}, out_features="
                              f"{self.out_features}){_where()}: expected an input whose last "
-                             f"dimension has {self.in_features} features, got shape {tuple(x.shape)}")
+                             f"dimension has {self.in_features} features, got shape {shape}")
         return F.linear(x, self.weight, self.bias)
 
     def extra_repr(self):

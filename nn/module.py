@@ -318,8 +318,11 @@ class Module:
         path = _path_in(_call_stack[-1], self) if _call_stack else ()
         _call_stack.append(self)
         try:
-            with _name_scopes(path):
+            if not path:                # the model itself: no scope to push
                 out = self.forward(*args, **kwargs)
+            else:
+                with _name_scopes(path):
+                    out = self.forward(*args, **kwargs)
         finally:
             _call_stack.pop()
         if self._forward_hooks:
@@ -494,9 +497,7 @@ def _path_in(caller, module):
 
 
 def _name_scopes(path):
-    """The name scopes of an attribute path, ('encoder', 'fc') -> encoder/fc, as one context."""
-    if not path:
-        return contextlib.nullcontext()
+    """The name scopes of a non-empty attribute path, ('encoder', 'fc') -> encoder/fc, as one context."""
     if len(path) == 1:
         return ag.name_scope(path[0])
     return _nested_scopes(path)

@@ -140,19 +140,26 @@ class Optimizer:
         if closure is not None:
             with ag.enable_grad():
                 loss = closure()
+        states = self._state
         for group in self.param_groups:
+            # what is the same for every parameter of the group, read once
+            maximize = group.get("maximize", False)
+            decay = group.get("weight_decay") if self._l2_weight_decay else 0.0
             for p in group["params"]:
-                if p.grad is None:
+                grad = p.grad
+                if grad is None:
                     continue
-                g = p.grad.data
+                g = grad.data
                 if g.shape != p.data.shape:
                     raise RuntimeError(f"{type(self).__name__}.step: a gradient of shape {g.shape} "
                                        f"for a parameter of shape {p.data.shape}")
-                if group.get("maximize", False):
+                if maximize:
                     g = -g
-                if self._l2_weight_decay and group.get("weight_decay"):
-                    g = g + group["weight_decay"] * p.data
-                state = self._state.setdefault(id(p), {})
+                if decay:
+                    g = g + decay * p.data
+                state = states.get(id(p))
+                if state is None:
+                    state = states[id(p)] = {}
                 self._update(p, g, group, state)
         return loss
 
