@@ -478,7 +478,8 @@ class Tensor:
 
     @property
     def T(self):
-        return self if self.ndim < 2 else shape_ops.Permute.apply(self, tuple(range(self.ndim))[::-1])
+        n = self.data.ndim
+        return self if n < 2 else apply2(shape_ops.Permute, self, tuple(range(n - 1, -1, -1)))
 
     def squeeze(self, dim=None):
         shp = self.data.shape
