@@ -91,7 +91,9 @@ class GetItem(Function):
     @staticmethod
     def backward(ctx, grad_output):
         shape, dtype, index = ctx.saved_tensors
-        grad = np.zeros(shape, dtype=np.result_type(dtype, grad_output.dtype))
+        if grad_output.dtype != dtype:
+            dtype = np.result_type(dtype, grad_output.dtype)
+        grad = np.zeros(shape, dtype)
         if _is_advanced(index):
             np.add.at(grad, index, grad_output)
         else:
