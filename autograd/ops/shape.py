@@ -41,7 +41,7 @@ class Permute(Function):
         for i, d in enumerate(dims):
             inverse[d] = i
         ctx.save_for_backward(tuple(inverse))
-        return np.transpose(a, dims)
+        return np.asarray(a).transpose(dims)     # (np.transpose: the same, through two Python layers)
 
     @staticmethod
     def backward(ctx, grad_output):
