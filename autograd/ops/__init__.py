@@ -23,6 +23,8 @@ def sum_to(grad, shape):
     lead = grad.ndim - len(shape)
     if lead < 0:
         return None
+    if lead and shape and grad.shape[lead:] == shape:     # leading axes only (a bias over a batch)
+        return np.add.reduce(grad, axis=tuple(range(lead)))
     axes = list(range(lead))
     for i, n in enumerate(shape):
         m = grad.shape[lead + i]
