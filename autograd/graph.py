@@ -129,10 +129,6 @@ def freed_error(node):
         "call .backward(retain_graph=True) the first time")
 
 
-def release(node):
-    node.saved_tensors = None
-
-
 def _needs_grad(x):
     """Whether an input is a value (Tensor or Scalar) that gradients flow into."""
     return getattr(x, "_value_type", None) is not None and x.requires_grad
