@@ -278,61 +278,81 @@ def _drain(heap, keepers, owned, leaves, done):
     records = state.records
     pop, push = heapq.heappop, heapq.heappush
     ndarray = np.ndarray
-    while heap:
-        node = pop(heap)[1]
-        if node.saved_tensors is None:
-            raise freed_error(node)
-        g = node.pending
-        node.pending = None
-        if node.n_outputs == 1:
-            grad_outputs = (g,)
-            grads = node.fn.backward(node, g)
-        else:
-            grad_outputs = _fill_missing(node, g)
-            grads = node.fn.backward(node, *grad_outputs)
-        if type(grads) is not tuple:
-            grads = (grads,)
-        inputs = node.inputs
-        if len(grads) != len(inputs):
-            raise _count_error(node, grads)
-        if anomaly:
-            _check_backward(node, grad_outputs, grads)
-        if records:
-            node.grad_outputs = grad_outputs
-            node.grad_inputs = grads
-        else:                                      # only what a .grad write still needs
-            node.grad_outputs = grad_outputs if node in keepers else None
-            node.grad_inputs = None
-        done.append(node)
-        i = -1
-        for inp in inputs:
-            i += 1
-            gi = grads[i]
-            if gi is None or not getattr(inp, "requires_grad", False):
-                continue
-            # the usual case needs no fixing: an array of the input's shape and dtype;
-            # anything else goes through the input's own check
-            data = inp.data
-            if type(gi) is not ndarray or gi.shape != data.shape or gi.dtype is not data.dtype:
-                gi = inp._conform_grad(gi, node, i)
-            nxt = inp.grad_fn
-            if nxt is None:                        # a leaf: summed, added to .grad at the end
-                entry = leaves.get(id(inp))
-                if entry is None:
-                    leaves[id(inp)] = [inp, gi]
-                else:
-                    entry[1] = _sum(entry[1], gi, id(inp), owned)
-            elif nxt.n_outputs == 1:               # _arrive, inlined for the usual case
-                prev = nxt.pending
-                if prev is None:
-                    nxt.pending = gi
-                    push(heap, (-nxt.seq, nxt))
-                    if inp._retains_grad:
-                        keepers[nxt] = inp
-                else:
-                    nxt.pending = _sum(prev, gi, nxt, owned)
+    # A chain, where each node sends its gradient on to one node and nothing else
+    # waits, needs no heap: a node reached while the heap is empty is held in `ahead`
+    # and runs next, unless a newer node has joined the heap in the meantime.
+    ahead = None
+    try:
+        while True:
+            if ahead is not None:
+                node = ahead
+                ahead = None
+                if heap and heap[0][0] < -node.seq:
+                    node = heapq.heappushpop(heap, (-node.seq, node))[1]
+            elif heap:
+                node = pop(heap)[1]
             else:
-                _arrive(nxt, inp, gi, keepers, owned, heap)
+                return
+            if node.saved_tensors is None:
+                raise freed_error(node)
+            g = node.pending
+            node.pending = None
+            if node.n_outputs == 1:
+                grad_outputs = (g,)
+                grads = node.fn.backward(node, g)
+            else:
+                grad_outputs = _fill_missing(node, g)
+                grads = node.fn.backward(node, *grad_outputs)
+            if type(grads) is not tuple:
+                grads = (grads,)
+            inputs = node.inputs
+            if len(grads) != len(inputs):
+                raise _count_error(node, grads)
+            if anomaly:
+                _check_backward(node, grad_outputs, grads)
+            if records:
+                node.grad_outputs = grad_outputs
+                node.grad_inputs = grads
+            else:                                  # only what a .grad write still needs
+                node.grad_outputs = grad_outputs if node in keepers else None
+                node.grad_inputs = None
+            done.append(node)
+            i = -1
+            for inp in inputs:
+                i += 1
+                gi = grads[i]
+                if gi is None or not getattr(inp, "requires_grad", False):
+                    continue
+                # the usual case needs no fixing: an array of the input's shape and dtype;
+                # anything else goes through the input's own check
+                data = inp.data
+                if type(gi) is not ndarray or gi.shape != data.shape or gi.dtype is not data.dtype:
+                    gi = inp._conform_grad(gi, node, i)
+                nxt = inp.grad_fn
+                if nxt is None:                    # a leaf: summed, added to .grad at the end
+                    entry = leaves.get(id(inp))
+                    if entry is None:
+                        leaves[id(inp)] = [inp, gi]
+                    else:
+                        entry[1] = _sum(entry[1], gi, id(inp), owned)
+                elif nxt.n_outputs == 1:           # _arrive, inlined for the usual case
+                    prev = nxt.pending
+                    if prev is None:
+                        nxt.pending = gi
+                        if ahead is None and not heap:
+                            ahead = nxt
+                        else:
+                            push(heap, (-nxt.seq, nxt))
+                        if inp._retains_grad:
+                            keepers[nxt] = inp
+                    else:
+                        nxt.pending = _sum(prev, gi, nxt, owned)
+                else:
+                    _arrive(nxt, inp, gi, keepers, owned, heap)
+    except BaseException:
+        if ahead is not None:                      # _sweep clears what waits in the heap
+            ahead.pending = None
+        raise
 
 
 def _sweep_floats(node, root, grad):

@@ -559,3 +559,40 @@ def test_a_backward_that_raised_leaves_no_gradient_waiting_on_a_node():
     assert m.grad_fn.pending is None
     m.sum().backward()                          # m's node runs with this sweep's gradient only
     np.testing.assert_allclose(x.grad.data, [3.0 + 3.0, 4.0 + 3.0])
+
+
+def test_a_node_reached_first_still_waits_for_a_newer_user_of_its_output():
+    # backward reaches y's node first, with nothing else waiting, then z's node,
+    # which is newer and sends y a second gradient: y's node must run once, after it
+    x = leaf([1.0, -2.0])
+    y = x * 2.0
+    z = y.tanh() * 3.0
+    (y + z).sum().backward()
+    t = np.tanh(2.0 * np.array([1.0, -2.0]))
+    dy = 1.0 + 3.0 * (1.0 - t * t)
+    np.testing.assert_allclose(y.grad_fn.grad_outputs[0], dy)   # both gradients, summed
+    np.testing.assert_allclose(x.grad.data, 2.0 * dy)
+
+
+class _BadSecondGradient(Function):
+    """out = a + b, whose backward gets b's gradient's shape wrong."""
+
+    @staticmethod
+    def forward(ctx, a, b):
+        return a + b
+
+    @staticmethod
+    def backward(ctx, grad_output):
+        return grad_output, np.ones((7, 7))
+
+
+def test_a_sweep_that_fails_after_reaching_a_node_leaves_no_gradient_waiting_on_it():
+    x = leaf([1.0, 2.0])
+    a, b = x * 2.0, x * 3.0
+    out = _BadSecondGradient.apply(a, b)        # a's node is reached, then b's gradient fails
+    with pytest.raises(RuntimeError, match="shape"):
+        out.sum().backward()
+    assert a.grad_fn.pending is None and b.grad_fn.pending is None
+    assert x.grad is None
+    a.sum().backward()                          # a's node runs with this sweep's gradient only
+    np.testing.assert_allclose(x.grad.data, [2.0, 2.0])
