@@ -18,6 +18,7 @@ from .ops import shape as shape_ops
 
 _default_dtype = [np.dtype(np.float32)]
 _new = object.__new__
+_ndarray = np.ndarray
 
 
 def set_default_dtype(dtype):
@@ -104,6 +105,39 @@ def _shape_args(shape):
     if len(shape) == 1 and isinstance(shape[0], (tuple, list)):
         shape = tuple(shape[0])
     return tuple(int(s) for s in shape)
+
+
+def _operator(fn, symbol, reflected=False):
+    """The method behind `self <symbol> other` (with `reflected`, `other <symbol> self`).
+
+    A Tensor, a numeric ndarray or a Python number goes straight to `fn`; anything
+    else through `_operand`, which converts it, refuses it, or answers NotImplemented
+    so that Python asks the other operand. The usual operands are decided here,
+    inline, because a small operation's cost is mostly calls: this saves a tenth of
+    one (`fn` is bound as a default argument, which costs less per call than a
+    closure's cell).
+    """
+    if reflected:
+        def method(self, other, fn=fn):
+            t = type(other)
+            if not (t is Tensor or t is _ndarray and other.dtype.kind in "biufc"
+                    or t is float or t is int):
+                other = _operand(other)
+                if other is None:
+                    return NotImplemented
+            return apply2(fn, other, self)
+        method.__doc__ = f"other {symbol} self"
+    else:
+        def method(self, other, fn=fn):
+            t = type(other)
+            if not (t is Tensor or t is _ndarray and other.dtype.kind in "biufc"
+                    or t is float or t is int):
+                other = _operand(other)
+                if other is None:
+                    return NotImplemented
+            return apply2(fn, self, other)
+        method.__doc__ = f"self {symbol} other"
+    return method
 
 
 class Tensor:
@@ -284,53 +318,18 @@ class Tensor:
         graph.backward(self, g, retain_graph)
 
     # -- arithmetic ---------------------------------------------------------------
-    def __add__(self, other):
-        other = _operand(other)
-        return NotImplemented if other is None else apply2(ew.Add, self, other)
-
-    def __radd__(self, other):
-        other = _operand(other)
-        return NotImplemented if other is None else apply2(ew.Add, other, self)
-
-    def __sub__(self, other):
-        other = _operand(other)
-        return NotImplemented if other is None else apply2(ew.Sub, self, other)
-
-    def __rsub__(self, other):
-        other = _operand(other)
-        return NotImplemented if other is None else apply2(ew.Sub, other, self)
-
-    def __mul__(self, other):
-        other = _operand(other)
-        return NotImplemented if other is None else apply2(ew.Mul, self, other)
-
-    def __rmul__(self, other):
-        other = _operand(other)
-        return NotImplemented if other is None else apply2(ew.Mul, other, self)
-
-    def __truediv__(self, other):
-        other = _operand(other)
-        return NotImplemented if other is None else apply2(ew.Div, self, other)
-
-    def __rtruediv__(self, other):
-        other = _operand(other)
-        return NotImplemented if other is None else apply2(ew.Div, other, self)
-
-    def __pow__(self, other):
-        other = _operand(other)
-        return NotImplemented if other is None else apply2(ew.Pow, self, other)
-
-    def __rpow__(self, other):
-        other = _operand(other)
-        return NotImplemented if other is None else apply2(ew.Pow, other, self)
-
-    def __matmul__(self, other):
-        other = _operand(other)
-        return NotImplemented if other is None else apply2(linalg.MatMul, self, other)
-
-    def __rmatmul__(self, other):
-        other = _operand(other)
-        return NotImplemented if other is None else apply2(linalg.MatMul, other, self)
+    __add__ = _operator(ew.Add, "+")
+    __radd__ = _operator(ew.Add, "+", reflected=True)
+    __sub__ = _operator(ew.Sub, "-")
+    __rsub__ = _operator(ew.Sub, "-", reflected=True)
+    __mul__ = _operator(ew.Mul, "*")
+    __rmul__ = _operator(ew.Mul, "*", reflected=True)
+    __truediv__ = _operator(ew.Div, "/")
+    __rtruediv__ = _operator(ew.Div, "/", reflected=True)
+    __pow__ = _operator(ew.Pow, "**")
+    __rpow__ = _operator(ew.Pow, "**", reflected=True)
+    __matmul__ = _operator(linalg.MatMul, "@")
+    __rmatmul__ = _operator(linalg.MatMul, "@", reflected=True)
 
     def __neg__(self):
         return apply1(ew.Neg, self)
