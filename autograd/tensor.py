@@ -112,31 +112,21 @@ def _operator(fn, symbol, reflected=False):
 
     A Tensor, a numeric ndarray or a Python number goes straight to `fn`; anything
     else through `_operand`, which converts it, refuses it, or answers NotImplemented
-    so that Python asks the other operand. The usual operands are decided here,
-    inline, because a small operation's cost is mostly calls: this saves a tenth of
-    one (`fn` is bound as a default argument, which costs less per call than a
-    closure's cell).
+    so that Python asks the other operand. The usual operands are decided inline:
+    calling `_operand` for them cost about 500 instructions, 2% of a small operation.
+    (`fn` and `reflected` are default arguments because they cost less per call than
+    a closure's cells.)
     """
-    if reflected:
-        def method(self, other, fn=fn):
-            t = type(other)
-            if not (t is Tensor or t is _ndarray and other.dtype.kind in "biufc"
-                    or t is float or t is int):
-                other = _operand(other)
-                if other is None:
-                    return NotImplemented
-            return apply2(fn, other, self)
-        method.__doc__ = f"other {symbol} self"
-    else:
-        def method(self, other, fn=fn):
-            t = type(other)
-            if not (t is Tensor or t is _ndarray and other.dtype.kind in "biufc"
-                    or t is float or t is int):
-                other = _operand(other)
-                if other is None:
-                    return NotImplemented
-            return apply2(fn, self, other)
-        method.__doc__ = f"self {symbol} other"
+    def method(self, other, fn=fn, reflected=reflected):
+        t = type(other)
+        if not (t is Tensor or t is _ndarray and other.dtype.kind in "biufc"
+                or t is float or t is int):
+            other = _operand(other)
+            if other is None:
+                return NotImplemented
+        return apply2(fn, other, self) if reflected else apply2(fn, self, other)
+
+    method.__doc__ = f"other {symbol} self" if reflected else f"self {symbol} other"
     return method
 
 
