@@ -102,23 +102,6 @@ class Node:
         return f"<{self.fn.__name__}Backward>"
 
 
-class BinaryNode(Node):
-    """The node of a two-operand Scalar operation: its operands in two slots.
-
-    A Scalar graph has a node for every multiply and every add. A tuple of the
-    two operands would be one more object per node for Python's cyclic garbage
-    collector to walk, again and again, while the graph grows (W5's forward
-    took 100 ms with the tuples and 74 ms without). `inputs` reads as it does
-    for every node.
-    """
-
-    __slots__ = ("first", "second")
-
-    @property
-    def inputs(self):
-        return (self.first, self.second)
-
-
 _sequence = itertools.count()
 
 
@@ -187,6 +170,9 @@ def backward(root, grad, retain_graph=False):
     raises with every `.grad` as it was (the nodes' records of the sweep, for
     drawing, are written as it goes).
     """
+    if type(grad) is float:                        # a Scalar graph
+        _backward_floats(root, grad, retain_graph)
+        return
     node = root.grad_fn
     if node is None:                               # backward from a leaf
         root._accumulate_grad(grad)
@@ -197,21 +183,10 @@ def backward(root, grad, retain_graph=False):
     gc_was_enabled = gc.isenabled()
     gc.disable()
     try:
-        totals = None
-        if type(grad) is float:                    # a Scalar graph
-            totals, done = _sweep_floats(node, root, grad)
-        else:
-            keepers, leaves, done = _sweep(node, root, grad)
+        keepers, leaves, done = _sweep(node, root, grad)
     finally:
         if gc_was_enabled:
             gc.enable()
-    if totals is not None:                         # a Scalar graph: every value keeps its .grad
-        for value, g in totals.items():            # (Scalar._accumulate_grad, inlined)
-            value.grad += g
-        if not retain_graph:
-            for node in done:
-                node.saved_tensors = None
-        return
     arrays = []                                    # (value, gradient array) for .grad
     for node, keeper in keepers.items():           # non-leaves that keep their .grad
         if node.n_outputs == 1:
@@ -335,60 +310,120 @@ def _drain(heap, keepers, owned, leaves, done):
                 _arrive(nxt, inp, gi, keepers, owned, heap)
 
 
-def _sweep_floats(node, root, grad):
-    """`_sweep` for a graph of Scalars, whose gradients are floats.
+def _backward_floats(root, grad, retain_graph):
+    """`backward` for a graph of Scalars, whose gradients are floats (see `_sweep_floats`)."""
+    if root._seq is None:                          # backward from a leaf
+        root._accumulate_grad(grad)
+        return
+    gc_was_enabled = gc.isenabled()                # as in backward: no cycles are made
+    gc.disable()
+    try:
+        reached, done = _sweep_floats(root, grad)
+    finally:
+        if gc_was_enabled:
+            gc.enable()
+    for value in reached:                          # every Scalar keeps its .grad
+        value.grad += value._pending
+        value._pending = None
+    if not retain_graph:
+        for ctx in done:
+            ctx.saved_tensors = None
+
+
+def _sweep_floats(root, grad):
+    """`_sweep` for a graph of Scalars.
 
     Such a graph is built one multiply and one add at a time, so the general
     loop's bookkeeping (arrays summed in place, outputs that keep their .grad or
     not, nodes with several outputs) is most of its cost. Here every value keeps
     its .grad and every node has one output (`Function.apply` allows no more on
-    Scalars), so gradients are summed per value, in one dict, and written at the
-    end. Returns ({value: summed gradient}, the nodes that ran).
+    Scalars). A Scalar made by a built-in operation is its own node (scalar.py):
+    its Function in `_fn`, its operands in `_a` and `_b` (None: one operand),
+    and it is the ctx its backward gets; one made by `Function.apply` has a
+    regular Node in `_node`. The gradient summed so far for a value waits in
+    its `_pending` slot; the caller adds them into `.grad` once the sweep has
+    succeeded. Returns (the values reached, the ctxs whose backward ran).
     """
-    totals = {root: grad}        # value -> its gradient summed so far
-    done = []                    # the nodes that ran, to free at the end
-    heap = [-node.seq]           # -seq of each value waiting for its node's backward
-    by_seq = {node.seq: root}
+    root._pending = grad
+    reached = [root]             # the values that got a gradient, to write .grad at the end
+    done = []                    # the ctxs that ran, to free at the end
+    heap = [-root._seq]          # -seq of each value waiting for its backward
+    by_seq = {root._seq: root}
     anomaly = state.anomaly
     records = state.records
     pop, push = heapq.heappop, heapq.heappush
-    while heap:
-        value = by_seq.pop(-pop(heap))
-        node = value.grad_fn
-        if node.saved_tensors is None:
-            raise freed_error(node)
-        g = totals[value]
-        grads = node.fn.backward(node, g)
-        if type(grads) is not tuple:
-            grads = (grads,)
-        inputs = node.inputs
-        if len(grads) != len(inputs):
-            raise _count_error(node, grads)
-        if anomaly:
-            _check_backward(node, (g,), grads)
-        if records:
-            node.grad_outputs = (g,)
-            node.grad_inputs = grads
-        else:
-            node.grad_outputs = node.grad_inputs = None
-        done.append(node)
-        for i, inp in enumerate(inputs):
-            gi = grads[i]
-            if gi is None or not getattr(inp, "requires_grad", False):
-                continue            # a constant, or a value that wants no gradient
-            if type(gi) is not float:
-                gi = inp._conform_grad(gi, node, i)
-            prev = totals.get(inp)
-            if prev is None:
-                totals[inp] = gi
-                nxt = inp.grad_fn
-                if nxt is not None:
-                    seq = nxt.seq
-                    by_seq[seq] = inp
-                    push(heap, -seq)
-            else:
-                totals[inp] = prev + gi
-    return totals, done
+    try:
+        while heap:
+            value = by_seq.pop(-pop(heap))
+            g = value._pending
+            fn = value._fn
+            if fn is None:                         # made by Function.apply: a Node is its ctx
+                inputs, grads = _node_backward(value, g, records, anomaly)
+                done.append(value._node)
+            else:                                  # a built-in operation: the value is its ctx
+                if value.saved_tensors is None:
+                    raise freed_error(value.grad_fn)
+                grads = fn.backward(value, g)
+                b = value._b
+                if b is None:
+                    inputs = (value._a,)
+                    grads = (grads,)
+                else:
+                    inputs = (value._a, b)
+                if anomaly:
+                    _check_backward(value.grad_fn, (g,), grads)
+                if records:
+                    value._gout = g
+                    value._gin = grads
+                else:
+                    value._gout = value._gin = None
+                done.append(value)
+            for inp, gi in zip(inputs, grads):
+                if gi is None or type(inp) is float or not inp.requires_grad:
+                    continue            # a constant, or a value that wants no gradient
+                if type(gi) is not float:
+                    gi = float(gi)      # Scalar._conform_grad
+                prev = inp._pending
+                if prev is None:
+                    inp._pending = gi
+                    reached.append(inp)
+                    seq = inp._seq
+                    if seq is not None:
+                        by_seq[seq] = inp
+                        push(heap, -seq)
+                else:
+                    inp._pending = prev + gi
+    except BaseException:
+        for value in reached:                      # leave no gradient waiting on a value
+            value._pending = None
+        raise
+    return reached, done
+
+
+def _node_backward(value, g, records, anomaly):
+    """The backward of a Scalar made by `Function.apply` (its ctx a regular Node).
+
+    Returns its inputs and the gradients to send them: None for an input that
+    is not a value needing one (any argument can be an input of such a node).
+    """
+    node = value._node
+    if node.saved_tensors is None:
+        raise freed_error(node)
+    grads = node.fn.backward(node, g)
+    if type(grads) is not tuple:
+        grads = (grads,)
+    inputs = node.inputs
+    if len(grads) != len(inputs):
+        raise _count_error(node, grads)
+    if anomaly:
+        _check_backward(node, (g,), grads)
+    if records:
+        node.grad_outputs = (g,)
+        node.grad_inputs = grads
+    else:
+        node.grad_outputs = node.grad_inputs = None
+    return inputs, [gi if getattr(inp, "requires_grad", False) else None
+                    for inp, gi in zip(inputs, grads)]
 
 
 def _count_error(node, grads):

@@ -10,7 +10,8 @@ import math
 import numbers
 
 from .function import Function, _check_forward
-from .graph import BinaryNode, Node, state
+from .graph import Node, _sequence, state
+from .graph import backward as _backward
 
 _INF = math.inf
 
@@ -29,22 +30,13 @@ def _number(x, op):
                     f"not with {type(x).__name__}")
 
 
-def _apply1(fn, a):
-    """`fn.apply(a)` for a Scalar `a`: Function.apply's steps, for one float.
+def _binary(fn, a, b):
+    """`fn.apply(a, b)` for two Scalars, or a Scalar and a float in either order.
 
-    Scalar graphs are built one multiply and one add at a time, so the general
-    apply (any arguments, keywords, several outputs) is most of their cost;
-    this is the same node, made with what a float operation needs.
+    The output is made first and is the ctx that forward sees (see the module
+    docstring). Other numbers (int, numpy's) become floats first; any other
+    pair takes the general path, which explains what is wrong.
     """
-    ctx = Node(fn)
-    ctx.inputs = (a,)
-    return _output(ctx, fn.forward(ctx, a.data), a.requires_grad)
-
-
-def _apply2(fn, a, b):
-    """`fn.apply(a, b)` for two Scalars, or a Scalar and a float in either order (see
-    `_apply1`). Other numbers (int, numpy's) become floats first; any other pair
-    takes the general path, which explains what is wrong."""
     if type(a) is Scalar:
         x = a.data
         if type(b) is Scalar:
@@ -54,41 +46,53 @@ def _apply2(fn, a, b):
             y = b
             record = a.requires_grad
         else:
-            return _apply2_numbers(fn, a, b)
+            return _binary_numbers(fn, a, b)
     elif type(a) is float and type(b) is Scalar:
         x, y = a, b.data
         record = b.requires_grad
     else:
-        return _apply2_numbers(fn, a, b)
-    ctx = BinaryNode(fn)
-    ctx.first = a
-    ctx.second = b
-    return _output(ctx, fn.forward(ctx, x, y), record)
+        return _binary_numbers(fn, a, b)
+    out = _new(Scalar)
+    out.saved_tensors = ()
+    out.data = fn.forward(out, x, y)
+    return _recorded(out, fn, a, b, record)
 
 
-def _apply2_numbers(fn, a, b):
+def _binary_numbers(fn, a, b):
     a, b = _number(a, fn.name), _number(b, fn.name)
     if type(a) in _FAST and type(b) in _FAST:
-        return _apply2(fn, a, b)
+        return _binary(fn, a, b)
     return fn.apply(a, b)
 
 
-def _output(ctx, out, record):
-    """The Scalar holding `out`, recorded as the output of `ctx` if an input needs a gradient."""
-    result = _new(Scalar)
-    result.data = out
-    result.grad = 0.0
-    result.label = ""
-    result.scope = ctx.scope
+def _unary(fn, a):
+    """`fn.apply(a)` for a Scalar `a` (see `_binary`)."""
+    out = _new(Scalar)
+    out.saved_tensors = ()
+    out.data = fn.forward(out, a.data)
+    return _recorded(out, fn, a, None, a.requires_grad)
+
+
+def _recorded(out, fn, a, b, record):
+    """`out`, whose forward has run, made the node of `fn` on operands `a`, `b` (None:
+    one operand) when an operand needs a gradient and grad mode is on, else a constant."""
+    out.grad = 0.0
+    out.label = ""
+    out.scope = state.scope
+    out._pending = None
     if record and state.grad_enabled:
-        result.grad_fn = ctx
-        result.requires_grad = True
+        out.requires_grad = True
+        out._fn = fn
+        out._a = a
+        out._b = b
+        out._seq = next(_sequence)
     else:
-        result.grad_fn = None
-        result.requires_grad = False
+        out.requires_grad = False
+        out.saved_tensors = ()
+        out._fn = out._node = out._seq = None
     if state.anomaly:
-        _check_forward(ctx.fn, ctx, ctx.inputs, result)
-    return result
+        _check_forward(fn, out, (a,) if b is None else (a, b), out)
+    return out
 
 
 _new = object.__new__
@@ -201,7 +205,7 @@ class Pow(Function):
         a, b, out = ctx.saved_tensors
         ga = 0.0 if b == 0 else grad_output * b * _pow(a, b - 1)
         gb = None
-        if isinstance(ctx.inputs[1], Scalar):
+        if ctx.needs_input_grad[1]:
             gb = 0.0 if a == 0 and b >= 0 else grad_output * out * _log(a)
         return ga, gb
 
@@ -303,9 +307,21 @@ class Relu(Function):
 
 
 class Scalar:
-    """A single float in the graph. Every Scalar gets its `.grad` filled by backward."""
+    """A single float in the graph. Every Scalar gets its `.grad` filled by backward.
 
-    __slots__ = ("data", "grad", "requires_grad", "grad_fn", "label", "scope", "__weakref__")
+    A Scalar made by a built-in operation is also that operation's node and its
+    ctx (see the module docstring): `saved_tensors` and `save_for_backward` are
+    the ctx protocol; the other node fields are private slots, shown by `grad_fn`.
+    """
+
+    __slots__ = ("data", "grad", "requires_grad", "label", "scope", "saved_tensors",
+                 "_fn",         # the operation's Function; None: a leaf, or made by Function.apply
+                 "_a", "_b",    # its operands as given (Scalar or float); _b None: one operand
+                 "_seq",        # its place in the order of operations (Node.seq); None for a leaf
+                 "_pending",    # during a backward sweep: its gradient summed so far
+                 "_gout", "_gin",   # the last sweep's gradients (grad_outputs[0], grad_inputs)
+                 "_node",       # grad_fn: a ScalarNode once asked for, or Function.apply's Node
+                 "__weakref__")
     _retains_grad = True
     _output_nr = 0
 
@@ -317,21 +333,65 @@ class Scalar:
         self.data = float(data)
         self.grad = 0.0
         self.requires_grad = True
-        self.grad_fn = None
         self.label = label
         self.scope = state.scope
+        self.saved_tensors = ()
+        self._fn = self._node = self._seq = self._pending = None
 
     @staticmethod
     def _from_op(out, node=None):
-        """A new Scalar holding `out`; made by `node` (and so requiring grad) if given."""
+        """A new Scalar holding `out`; made by `node` (and so requiring grad) if given.
+
+        This is how `Function.apply` (a user's Function) makes its Scalars: `node`
+        is then a regular Node, the ctx its forward saw.
+        """
         s = _new(Scalar)
         s.data = out
         s.grad = 0.0
-        s.requires_grad = node is not None
-        s.grad_fn = node
         s.label = ""
         s.scope = state.scope
+        s.saved_tensors = ()
+        s._fn = s._pending = None
+        s._node = node
+        if node is None:
+            s.requires_grad = False
+            s._seq = None
+        else:
+            s.requires_grad = True
+            s._seq = node.seq
         return s
+
+    # -- the node: what the graph sees (see graph.py) ------------------------
+    @property
+    def grad_fn(self):
+        """The operation that made this Scalar (a Node), or None for a leaf."""
+        if self._fn is None:
+            return self._node
+        try:
+            return self._node
+        except AttributeError:       # a built-in operation's node, asked for the first time
+            node = self._node = ScalarNode(self)
+            return node
+
+    @property
+    def is_leaf(self):
+        return self._fn is None and self._node is None
+
+    @property
+    def _inputs(self):
+        """The operands of the operation that made this Scalar, as given."""
+        if self._fn is None:
+            return () if self._node is None else self._node.inputs
+        b = self._b
+        return (self._a,) if b is None else (self._a, b)
+
+    # -- the ctx protocol, for the operations below --------------------------
+    def save_for_backward(self, *values):
+        self.saved_tensors = values
+
+    @property
+    def needs_input_grad(self):
+        return tuple([getattr(x, "requires_grad", False) for x in self._inputs])
 
     # -- the graph protocol (see graph.py) -----------------------------------
     def _conform_grad(self, g, node, i):
@@ -340,16 +400,11 @@ class Scalar:
     def _accumulate_grad(self, g, private=False):
         self.grad += g
 
-    @property
-    def is_leaf(self):
-        return self.grad_fn is None
-
     shape = ()
 
     def backward(self, grad=1.0, retain_graph=False):
         """Backpropagate from this Scalar; every Scalar on the way gets its `.grad`."""
-        from .graph import backward
-        backward(self, float(grad), retain_graph)
+        _backward(self, float(grad), retain_graph)
 
     def zero_grad(self):
         self.grad = 0.0
@@ -366,53 +421,102 @@ class Scalar:
 
     # -- arithmetic -----------------------------------------------------------
     def __add__(self, other):
-        return _apply2(Add, self, other)
+        return _binary(Add, self, other)
 
     def __radd__(self, other):
-        return _apply2(Add, other, self)
+        return _binary(Add, other, self)
 
     def __sub__(self, other):
-        return _apply2(Sub, self, other)
+        return _binary(Sub, self, other)
 
     def __rsub__(self, other):
-        return _apply2(Sub, other, self)
+        return _binary(Sub, other, self)
 
     def __mul__(self, other):
-        return _apply2(Mul, self, other)
+        return _binary(Mul, self, other)
 
     def __rmul__(self, other):
-        return _apply2(Mul, other, self)
+        return _binary(Mul, other, self)
 
     def __truediv__(self, other):
-        return _apply2(Div, self, other)
+        return _binary(Div, self, other)
 
     def __rtruediv__(self, other):
-        return _apply2(Div, other, self)
+        return _binary(Div, other, self)
 
     def __pow__(self, other):
-        return _apply2(Pow, self, other)
+        return _binary(Pow, self, other)
 
     def __rpow__(self, other):
-        return _apply2(Pow, other, self)
+        return _binary(Pow, other, self)
 
     def __neg__(self):
-        return _apply1(Neg, self)
+        return _unary(Neg, self)
 
     def exp(self):
-        return _apply1(Exp, self)
+        return _unary(Exp, self)
 
     def log(self):
-        return _apply1(Log, self)
+        return _unary(Log, self)
 
     def tanh(self):
-        return _apply1(Tanh, self)
+        return _unary(Tanh, self)
 
     def sigmoid(self):
-        return _apply1(Sigmoid, self)
+        return _unary(Sigmoid, self)
 
     def relu(self):
-        return _apply1(Relu, self)
+        return _unary(Relu, self)
 
 
 Scalar._value_type = Scalar
 _FAST = (Scalar, float)
+
+
+class ScalarNode(Node):
+    """`grad_fn` of a Scalar made by a built-in operation: its node, read through it.
+
+    The Scalar keeps its node's fields itself (see the module docstring); this
+    shows them as every Node does, for the visualiser and for anyone reading
+    the graph. Made on first access and kept by the Scalar, so
+    `s.grad_fn is s.grad_fn`; it keeps its Scalar alive.
+    """
+
+    __slots__ = ("output",)
+    n_outputs = 1
+
+    def __init__(self, output):
+        self.output = output
+
+    @property
+    def fn(self):
+        return self.output._fn
+
+    @property
+    def inputs(self):
+        return self.output._inputs
+
+    @property
+    def saved_tensors(self):
+        return self.output.saved_tensors
+
+    @saved_tensors.setter
+    def saved_tensors(self, values):
+        self.output.saved_tensors = values
+
+    @property
+    def scope(self):
+        return self.output.scope
+
+    @property
+    def seq(self):
+        return self.output._seq
+
+    @property
+    def grad_outputs(self):
+        g = getattr(self.output, "_gout", None)
+        return None if g is None else (g,)
+
+    @property
+    def grad_inputs(self):
+        return getattr(self.output, "_gin", None)
