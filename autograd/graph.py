@@ -27,6 +27,7 @@ Global state (grad mode, the current name scope, anomaly detection) lives in
 import gc
 import heapq
 import itertools
+import operator
 from contextlib import contextmanager
 
 import numpy as np
@@ -318,97 +319,141 @@ def _backward_floats(root, grad, retain_graph):
     gc_was_enabled = gc.isenabled()                # as in backward: no cycles are made
     gc.disable()
     try:
-        reached, done = _sweep_floats(root, grad)
+        ops, leaves = _reach_floats(root, grad)
+        try:
+            nodes = _sweep_floats(ops)
+        except BaseException:
+            for value in ops + leaves:             # leave no gradient waiting on a value
+                value._pending = None
+            raise
     finally:
         if gc_was_enabled:
             gc.enable()
-    for value in reached:                          # every Scalar keeps its .grad
-        value.grad += value._pending
+    for value in ops:                              # every Scalar keeps its .grad
+        g = value._pending
         value._pending = None
+        if g is not _WAITING:                      # (its backward ran)
+            value.grad += g
+            if not retain_graph:
+                value.saved_tensors = None
+    for value in leaves:
+        g = value._pending
+        value._pending = None
+        if g is not _WAITING:
+            value.grad += g
     if not retain_graph:
-        for ctx in done:
-            ctx.saved_tensors = None
+        for node in nodes:
+            node.saved_tensors = None
 
 
-def _sweep_floats(root, grad):
-    """`_sweep` for a graph of Scalars.
+class _Waiting:
+    """The `_pending` of a Scalar that a backward sweep will reach, until a gradient does."""
+
+    def __repr__(self):
+        return "<waiting for its gradient>"
+
+
+_WAITING = _Waiting()
+_SEQ = operator.attrgetter("_seq")
+
+
+def _reach_floats(root, grad):
+    """Every Scalar below `root` that a gradient can reach: (the operations' outputs,
+    newest first, as backward takes them; the leaves). Each one's `_pending`
+    is set to _WAITING (the root's to `grad`). Raises, changing nothing, if an
+    operation was freed by an earlier backward.
+    """
+    root._pending = grad
+    ops = [root]                 # read while it grows: each operation found is explored
+    leaves = []
+    try:
+        for value in ops:
+            if value._fn is None:                  # made by Function.apply: a regular Node
+                _reach_node(value, ops, leaves)
+                continue
+            if value.saved_tensors is None:
+                raise freed_error(value.grad_fn)
+            first, second = value._first, value._second
+            if type(first) is not float and first.requires_grad and first._pending is None:
+                first._pending = _WAITING
+                (leaves if first._seq is None else ops).append(first)
+            if (second is not None and type(second) is not float and second.requires_grad
+                    and second._pending is None):
+                second._pending = _WAITING
+                (leaves if second._seq is None else ops).append(second)
+    except BaseException:
+        for value in ops + leaves:
+            value._pending = None
+        raise
+    ops.sort(key=_SEQ, reverse=True)
+    return ops, leaves
+
+
+def _reach_node(value, ops, leaves):
+    """`_reach_floats` at a Scalar made by `Function.apply`: any argument can be an input."""
+    node = value._node
+    if node.saved_tensors is None:
+        raise freed_error(node)
+    for inp in node.inputs:
+        if _needs_grad(inp) and inp._pending is None:
+            inp._pending = _WAITING
+            (leaves if inp._seq is None else ops).append(inp)
+
+
+def _sweep_floats(ops):
+    """`_sweep` for a graph of Scalars: every operation's backward, newest first.
 
     Such a graph is built one multiply and one add at a time, so the general
     loop's bookkeeping (arrays summed in place, outputs that keep their .grad or
     not, nodes with several outputs) is most of its cost. Here every value keeps
     its .grad and every node has one output (`Function.apply` allows no more on
     Scalars). A Scalar made by a built-in operation is its own node (scalar.py):
-    its Function in `_fn`, its operands in `_a` and `_b` (None: one operand),
-    and it is the ctx its backward gets; one made by `Function.apply` has a
-    regular Node in `_node`. The gradient summed so far for a value waits in
-    its `_pending` slot; the caller adds them into `.grad` once the sweep has
-    succeeded. Returns (the values reached, the ctxs whose backward ran).
+    its Function in `_fn`, its operands in `_first` and `_second` (None: one
+    operand), and it is the ctx its backward gets; one made by `Function.apply`
+    has a regular Node in `_node`. `_reach_floats` found the operations and put
+    them in order; the gradient summed so far for a value waits in its
+    `_pending` slot, and the caller adds them into `.grad` once the sweep has
+    succeeded. Returns the Nodes (of Function.apply) whose backward ran.
     """
-    root._pending = grad
-    reached = [root]             # the values that got a gradient, to write .grad at the end
-    done = []                    # the ctxs that ran, to free at the end
-    heap = [-root._seq]          # -seq of each value waiting for its backward
-    by_seq = {root._seq: root}
     anomaly = state.anomaly
     records = state.records
-    pop, push = heapq.heappop, heapq.heappush
-    try:
-        while heap:
-            value = by_seq.pop(-pop(heap))
-            g = value._pending
-            fn = value._fn
-            if fn is None:                         # made by Function.apply: a Node is its ctx
-                inputs, grads = _node_backward(value, g, records, anomaly)
-                done.append(value._node)
-            else:                                  # a built-in operation: the value is its ctx
-                if value.saved_tensors is None:
-                    raise freed_error(value.grad_fn)
-                grads = fn.backward(value, g)
-                b = value._b
-                if b is None:
-                    inputs = (value._a,)
-                    grads = (grads,)
-                else:
-                    inputs = (value._a, b)
-                if anomaly:
-                    _check_backward(value.grad_fn, (g,), grads)
-                if records:
-                    value._gout = g
-                    value._gin = grads
-                else:
-                    value._gout = value._gin = None
-                done.append(value)
-            for inp, gi in zip(inputs, grads):
-                if gi is None or type(inp) is float or not inp.requires_grad:
-                    continue            # a constant, or a value that wants no gradient
-                if type(gi) is not float:
-                    gi = float(gi)      # Scalar._conform_grad
-                prev = inp._pending
-                if prev is None:
-                    inp._pending = gi
-                    reached.append(inp)
-                    seq = inp._seq
-                    if seq is not None:
-                        by_seq[seq] = inp
-                        push(heap, -seq)
-                else:
-                    inp._pending = prev + gi
-    except BaseException:
-        for value in reached:                      # leave no gradient waiting on a value
-            value._pending = None
-        raise
-    return reached, done
+    nodes = []
+    for value in ops:
+        g = value._pending
+        if g is _WAITING:
+            continue                               # no gradient came (a backward's None)
+        fn = value._fn
+        if fn is None:                             # made by Function.apply: a Node is its ctx
+            nodes.append(_node_backward(value, g, records, anomaly))
+            continue
+        # a built-in operation: the value is its ctx; one or two operands, which
+        # are Scalars or (the second, or either of two) float constants
+        grads = fn.backward(value, g)
+        if anomaly:
+            _check_backward(value.grad_fn, (g,), grads if type(grads) is tuple else (grads,))
+        if records:
+            value._gout = g
+            value._gin = grads         # a float for one operand (ScalarNode makes the tuple)
+        else:
+            value._gout = value._gin = None
+        first, second = value._first, value._second
+        if second is None:
+            ga = grads
+        else:
+            ga, gb = grads
+            if gb is not None and type(second) is not float and second.requires_grad:
+                prev = second._pending
+                second._pending = gb if prev is _WAITING else prev + gb
+        if ga is not None and type(first) is not float and first.requires_grad:
+            prev = first._pending
+            first._pending = ga if prev is _WAITING else prev + ga
+    return nodes
 
 
 def _node_backward(value, g, records, anomaly):
-    """The backward of a Scalar made by `Function.apply` (its ctx a regular Node).
-
-    Returns its inputs and the gradients to send them: None for an input that
-    is not a value needing one (any argument can be an input of such a node).
-    """
+    """`_sweep_floats`' step at a Scalar made by `Function.apply` (a user's Function):
+    its ctx is a regular Node, and any argument can be one of its inputs."""
     node = value._node
-    if node.saved_tensors is None:
-        raise freed_error(node)
     grads = node.fn.backward(node, g)
     if type(grads) is not tuple:
         grads = (grads,)
@@ -422,8 +467,13 @@ def _node_backward(value, g, records, anomaly):
         node.grad_inputs = grads
     else:
         node.grad_outputs = node.grad_inputs = None
-    return inputs, [gi if getattr(inp, "requires_grad", False) else None
-                    for inp, gi in zip(inputs, grads)]
+    for i, inp in enumerate(inputs):
+        gi = grads[i]
+        if gi is not None and _needs_grad(inp):
+            prev = inp._pending
+            gi = inp._conform_grad(gi, node, i)
+            inp._pending = gi if prev is _WAITING else prev + gi
+    return node
 
 
 def _count_error(node, grads):

@@ -4,6 +4,20 @@ It shares the graph core (`graph.py`), the `Function` protocol and the
 visualiser with `Tensor`; only the data differ. Its operations, below, compute
 on floats with `math` and follow IEEE rules where Python would raise
 (1/0 is inf, log 0 is -inf), as numpy does for tensors.
+
+One object per operation. A Scalar made by one of the operations below is
+also that operation's node, and the `ctx` its forward and backward get: it
+keeps the Function, the operands, the floats backward needs (`ctx.a`,
+`ctx.b`, `ctx.out`, set by forward as PyTorch keeps non-tensors on its ctx),
+its place in the order of operations and the gradients of the last backward.
+A graph of Scalars grows one multiply and one add at a time, and Python's
+cyclic garbage collector walks every object of it again and again while it
+grows, so one object instead of a value, a node and a tuple of saved values
+is most of what such a graph costs. `grad_fn` shows the node as every node
+looks (a `ScalarNode`, made on first access and kept).
+
+A user's own Function applied to Scalars goes through `Function.apply` and
+gets a regular `Node` as ctx, as on tensors; backward walks both kinds.
 """
 
 import math
@@ -30,12 +44,15 @@ def _number(x, op):
                     f"not with {type(x).__name__}")
 
 
+# -- how an operation on Scalars joins the graph ---------------------------------
+# `fn.apply(a, b)`'s steps, for floats: the output is made first, forward
+# computes its data with the output as ctx, and the output becomes the node.
+
 def _binary(fn, a, b):
     """`fn.apply(a, b)` for two Scalars, or a Scalar and a float in either order.
 
-    The output is made first and is the ctx that forward sees (see the module
-    docstring). Other numbers (int, numpy's) become floats first; any other
-    pair takes the general path, which explains what is wrong.
+    Other numbers (int, numpy's) become floats first; any other pair takes
+    the general path, which explains what is wrong.
     """
     if type(a) is Scalar:
         x = a.data
@@ -53,7 +70,6 @@ def _binary(fn, a, b):
     else:
         return _binary_numbers(fn, a, b)
     out = _new(Scalar)
-    out.saved_tensors = ()
     out.data = fn.forward(out, x, y)
     return _recorded(out, fn, a, b, record)
 
@@ -68,35 +84,37 @@ def _binary_numbers(fn, a, b):
 def _unary(fn, a):
     """`fn.apply(a)` for a Scalar `a` (see `_binary`)."""
     out = _new(Scalar)
-    out.saved_tensors = ()
     out.data = fn.forward(out, a.data)
     return _recorded(out, fn, a, None, a.requires_grad)
 
 
-def _recorded(out, fn, a, b, record):
-    """`out`, whose forward has run, made the node of `fn` on operands `a`, `b` (None:
-    one operand) when an operand needs a gradient and grad mode is on, else a constant."""
+def _recorded(out, fn, first, second, record):
+    """`out`, whose forward has run, made the node of `fn` on its operands (`second`
+    None: one operand) when one of them needs a gradient and grad mode is on;
+    else a constant, which keeps nothing of the operation."""
     out.grad = 0.0
     out.label = ""
     out.scope = state.scope
+    out.saved_tensors = ()
     out._pending = None
     if record and state.grad_enabled:
         out.requires_grad = True
         out._fn = fn
-        out._a = a
-        out._b = b
+        out._first = first
+        out._second = second
         out._seq = next(_sequence)
     else:
         out.requires_grad = False
-        out.saved_tensors = ()
         out._fn = out._node = out._seq = None
     if state.anomaly:
-        _check_forward(fn, out, (a,) if b is None else (a, b), out)
+        _check_forward(fn, out, (first,) if second is None else (first, second), out)
     return out
 
 
 _new = object.__new__
 
+
+# -- the operations: forward and backward on floats --------------------------------
 
 def _div(a, b):
     try:
@@ -162,13 +180,12 @@ class Mul(Function):
 
     @staticmethod
     def forward(ctx, a, b):
-        ctx.save_for_backward(a, b)
+        ctx.a, ctx.b = a, b
         return a * b
 
     @staticmethod
     def backward(ctx, grad_output):
-        a, b = ctx.saved_tensors
-        return grad_output * b, grad_output * a
+        return grad_output * ctx.b, grad_output * ctx.a
 
 
 class Div(Function):
@@ -177,14 +194,13 @@ class Div(Function):
 
     @staticmethod
     def forward(ctx, a, b):
-        ctx.save_for_backward(a, b)
+        ctx.a, ctx.b = a, b
         return _div(a, b)
 
     @staticmethod
     def backward(ctx, grad_output):
-        a, b = ctx.saved_tensors
-        ga = _div(grad_output, b)
-        return ga, -ga * _div(a, b)
+        ga = _div(grad_output, ctx.b)
+        return ga, -ga * _div(ctx.a, ctx.b)
 
 
 class Pow(Function):
@@ -196,17 +212,17 @@ class Pow(Function):
 
     @staticmethod
     def forward(ctx, a, b):
-        out = _pow(a, b)
-        ctx.save_for_backward(a, b, out)
+        ctx.a, ctx.b = a, b
+        ctx.out = out = _pow(a, b)
         return out
 
     @staticmethod
     def backward(ctx, grad_output):
-        a, b, out = ctx.saved_tensors
+        a, b = ctx.a, ctx.b
         ga = 0.0 if b == 0 else grad_output * b * _pow(a, b - 1)
         gb = None
         if ctx.needs_input_grad[1]:
-            gb = 0.0 if a == 0 and b >= 0 else grad_output * out * _log(a)
+            gb = 0.0 if a == 0 and b >= 0 else grad_output * ctx.out * _log(a)
         return ga, gb
 
 
@@ -229,14 +245,12 @@ class Exp(Function):
 
     @staticmethod
     def forward(ctx, a):
-        out = _exp(a)
-        ctx.save_for_backward(out)
+        ctx.out = out = _exp(a)
         return out
 
     @staticmethod
     def backward(ctx, grad_output):
-        (out,) = ctx.saved_tensors
-        return grad_output * out
+        return grad_output * ctx.out
 
 
 class Log(Function):
@@ -245,13 +259,12 @@ class Log(Function):
 
     @staticmethod
     def forward(ctx, a):
-        ctx.save_for_backward(a)
+        ctx.a = a
         return _log(a)
 
     @staticmethod
     def backward(ctx, grad_output):
-        (a,) = ctx.saved_tensors
-        return _div(grad_output, a)
+        return _div(grad_output, ctx.a)
 
 
 class Tanh(Function):
@@ -260,13 +273,12 @@ class Tanh(Function):
 
     @staticmethod
     def forward(ctx, a):
-        out = math.tanh(a)
-        ctx.save_for_backward(out)
+        ctx.out = out = math.tanh(a)
         return out
 
     @staticmethod
     def backward(ctx, grad_output):
-        (out,) = ctx.saved_tensors
+        out = ctx.out
         return grad_output * (1.0 - out * out)
 
 
@@ -281,12 +293,12 @@ class Sigmoid(Function):
         else:
             e = _exp(a)
             out = e / (1.0 + e)
-        ctx.save_for_backward(out)
+        ctx.out = out
         return out
 
     @staticmethod
     def backward(ctx, grad_output):
-        (out,) = ctx.saved_tensors
+        out = ctx.out
         return grad_output * out * (1.0 - out)
 
 
@@ -296,31 +308,32 @@ class Relu(Function):
 
     @staticmethod
     def forward(ctx, a):
-        out = a if a > 0 else 0.0
-        ctx.save_for_backward(out)
+        ctx.out = out = a if a > 0 else 0.0
         return out
 
     @staticmethod
     def backward(ctx, grad_output):
-        (out,) = ctx.saved_tensors
-        return grad_output if out > 0 else 0.0
+        return grad_output if ctx.out > 0 else 0.0
 
 
 class Scalar:
     """A single float in the graph. Every Scalar gets its `.grad` filled by backward.
 
-    A Scalar made by a built-in operation is also that operation's node and its
-    ctx (see the module docstring): `saved_tensors` and `save_for_backward` are
-    the ctx protocol; the other node fields are private slots, shown by `grad_fn`.
+    A Scalar made by one of the operations above is also its node and its ctx
+    (see the module docstring); the node's fields are private slots, which
+    `grad_fn` shows.
     """
 
-    __slots__ = ("data", "grad", "requires_grad", "label", "scope", "saved_tensors",
-                 "_fn",         # the operation's Function; None: a leaf, or made by Function.apply
-                 "_a", "_b",    # its operands as given (Scalar or float); _b None: one operand
-                 "_seq",        # its place in the order of operations (Node.seq); None for a leaf
-                 "_pending",    # during a backward sweep: its gradient summed so far
+    __slots__ = ("data", "grad", "requires_grad", "label", "scope",
+                 "a", "b", "out",   # ctx: the floats the operation's backward needs
+                 "saved_tensors",   # ctx: () (nothing else is saved); None once freed
+                 "_fn",             # the operation's Function; None for a leaf, or one
+                                    # made by Function.apply (its Node is in _node)
+                 "_first", "_second",   # the operands as given; _second None: one operand
+                 "_seq",            # the order of operations (Node.seq); None for a leaf
+                 "_pending",        # during a backward sweep: its gradient summed so far
                  "_gout", "_gin",   # the last sweep's gradients (grad_outputs[0], grad_inputs)
-                 "_node",       # grad_fn: a ScalarNode once asked for, or Function.apply's Node
+                 "_node",           # grad_fn, once asked for (a ScalarNode), or a Node
                  "__weakref__")
     _retains_grad = True
     _output_nr = 0
@@ -342,11 +355,12 @@ class Scalar:
     def _from_op(out, node=None):
         """A new Scalar holding `out`; made by `node` (and so requiring grad) if given.
 
-        This is how `Function.apply` (a user's Function) makes its Scalars: `node`
-        is then a regular Node, the ctx its forward saw.
+        `Function.apply` makes its Scalars so (a user's Function on Scalars):
+        `node` is then a regular Node, the ctx its forward saw. A number of
+        another type (a numpy float, an int) becomes a float, as `.data` is.
         """
         s = _new(Scalar)
-        s.data = out
+        s.data = float(out) if type(out) is not float and isinstance(out, numbers.Real) else out
         s.grad = 0.0
         s.label = ""
         s.scope = state.scope
@@ -361,7 +375,7 @@ class Scalar:
             s._seq = node.seq
         return s
 
-    # -- the node: what the graph sees (see graph.py) ------------------------
+    # -- the node --------------------------------------------------------------
     @property
     def grad_fn(self):
         """The operation that made this Scalar (a Node), or None for a leaf."""
@@ -382,15 +396,12 @@ class Scalar:
         """The operands of the operation that made this Scalar, as given."""
         if self._fn is None:
             return () if self._node is None else self._node.inputs
-        b = self._b
-        return (self._a,) if b is None else (self._a, b)
-
-    # -- the ctx protocol, for the operations below --------------------------
-    def save_for_backward(self, *values):
-        self.saved_tensors = values
+        second = self._second
+        return (self._first,) if second is None else (self._first, second)
 
     @property
     def needs_input_grad(self):
+        """ctx: per operand, whether it wants a gradient."""
         return tuple([getattr(x, "requires_grad", False) for x in self._inputs])
 
     # -- the graph protocol (see graph.py) -----------------------------------
@@ -478,8 +489,9 @@ class ScalarNode(Node):
 
     The Scalar keeps its node's fields itself (see the module docstring); this
     shows them as every Node does, for the visualiser and for anyone reading
-    the graph. Made on first access and kept by the Scalar, so
-    `s.grad_fn is s.grad_fn`; it keeps its Scalar alive.
+    the graph, and is a ctx for the operation's backward as the Scalar is.
+    Made on first access and kept by the Scalar, so `s.grad_fn is s.grad_fn`;
+    it keeps its Scalar alive.
     """
 
     __slots__ = ("output",)
@@ -519,4 +531,12 @@ class ScalarNode(Node):
 
     @property
     def grad_inputs(self):
-        return getattr(self.output, "_gin", None)
+        grads = getattr(self.output, "_gin", None)
+        if grads is not None and type(grads) is not tuple:    # one operand: kept as a float
+            grads = self.output._gin = (grads,)
+        return grads
+
+    # what the operation's forward kept on its ctx, for its backward
+    a = property(lambda self: self.output.a)
+    b = property(lambda self: self.output.b)
+    out = property(lambda self: self.output.out)
