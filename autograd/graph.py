@@ -20,6 +20,16 @@ from a value is this small protocol:
     ._accumulate_grad(g, private)   add one sweep's gradient into `.grad` (`private`:
                                     no other .grad shares g's memory, no copy needed)
 
+A Scalar made by a built-in operation is its own node: one object per
+operation instead of two halves what a graph of Scalars costs (scalar.py).
+`.grad_fn` still gives a Node (a view of the Scalar, made on first access and
+kept), so everything that reads a graph reads it as above; Scalar graphs have
+their own backward (`_backward_floats`), which reads the node's fields from
+the Scalars themselves: `_fn` (the Function; None for a leaf, or for a value
+made by `Function.apply`, whose regular Node is in `_node`), the operands
+`_first` and `_second` (None: one operand), `_seq`, and `_pending`, where a
+gradient waits during a sweep.
+
 Global state (grad mode, the current name scope, anomaly detection) lives in
 `state`, read once per operation.
 """
