@@ -45,47 +45,53 @@ def _number(x, op):
 
 
 # -- how an operation on Scalars joins the graph ---------------------------------
-# `fn.apply(a, b)`'s steps, for floats: the output is made first, forward
-# computes its data with the output as ctx, and the output becomes the node.
+# `fn.apply(a, b)`'s steps, written out for floats: the output is made first,
+# forward computes its data with the output as ctx, and the output becomes the
+# node. Scalar's operator methods are made here, one body for all of them.
 
-def _binary(fn, a, b):
-    """`fn.apply(a, b)` for two Scalars, or a Scalar and a float in either order.
+def _operator(fn, symbol, reflected=False):
+    """The method behind `self <symbol> other` (with `reflected`, `other <symbol> self`).
 
-    Other numbers (int, numpy's) become floats first; any other pair takes
-    the general path, which explains what is wrong.
+    A Scalar or a float is the usual other operand; other numbers (int,
+    numpy's) become floats first; anything else takes the general path,
+    `fn.apply`, which explains what is wrong (or makes a regular Node, for a
+    subclass of Scalar). (`fn` and `reflected` are default arguments because
+    they cost less per call than a closure's cells.)
     """
-    if type(a) is Scalar:
-        x = a.data
-        if type(b) is Scalar:
-            y = b.data
-            record = a.requires_grad or b.requires_grad
-        elif type(b) is float:
-            y = b
-            record = a.requires_grad
+    def method(self, other, fn=fn, reflected=reflected):
+        t = type(other)
+        if t is Scalar:
+            y = other.data
+            record = self.requires_grad or other.requires_grad
+        elif t is float:
+            y = other
+            record = self.requires_grad
         else:
-            return _binary_numbers(fn, a, b)
-    elif type(a) is float and type(b) is Scalar:
-        x, y = a, b.data
-        record = b.requires_grad
-    else:
-        return _binary_numbers(fn, a, b)
-    out = _new(Scalar)
-    out.data = fn.forward(out, x, y)
-    return _recorded(out, fn, a, b, record)
+            other = _number(other, fn.name)
+            if type(other) is float:
+                return method(self, other)
+            # a Tensor (refused there) or an instance of a subclass of Scalar
+            return fn.apply(other, self) if reflected else fn.apply(self, other)
+        out = _new(Scalar)
+        if reflected:
+            out.data = fn.forward(out, y, self.data)
+            return _recorded(out, fn, other, self, record)
+        out.data = fn.forward(out, self.data, y)
+        return _recorded(out, fn, self, other, record)
+
+    method.__doc__ = f"other {symbol} self" if reflected else f"self {symbol} other"
+    return method
 
 
-def _binary_numbers(fn, a, b):
-    a, b = _number(a, fn.name), _number(b, fn.name)
-    if type(a) in _FAST and type(b) in _FAST:
-        return _binary(fn, a, b)
-    return fn.apply(a, b)
+def _function(fn):
+    """The method behind `self.<fn.name>()` (see `_operator`)."""
+    def method(self, fn=fn):
+        out = _new(Scalar)
+        out.data = fn.forward(out, self.data)
+        return _recorded(out, fn, self, None, self.requires_grad)
 
-
-def _unary(fn, a):
-    """`fn.apply(a)` for a Scalar `a` (see `_binary`)."""
-    out = _new(Scalar)
-    out.data = fn.forward(out, a.data)
-    return _recorded(out, fn, a, None, a.requires_grad)
+    method.__doc__ = fn.__doc__
+    return method
 
 
 def _recorded(out, fn, first, second, record):
@@ -431,57 +437,25 @@ class Scalar:
         return f"Scalar({name}data={self.data:.6g}, grad={self.grad:.6g})"
 
     # -- arithmetic -----------------------------------------------------------
-    def __add__(self, other):
-        return _binary(Add, self, other)
-
-    def __radd__(self, other):
-        return _binary(Add, other, self)
-
-    def __sub__(self, other):
-        return _binary(Sub, self, other)
-
-    def __rsub__(self, other):
-        return _binary(Sub, other, self)
-
-    def __mul__(self, other):
-        return _binary(Mul, self, other)
-
-    def __rmul__(self, other):
-        return _binary(Mul, other, self)
-
-    def __truediv__(self, other):
-        return _binary(Div, self, other)
-
-    def __rtruediv__(self, other):
-        return _binary(Div, other, self)
-
-    def __pow__(self, other):
-        return _binary(Pow, self, other)
-
-    def __rpow__(self, other):
-        return _binary(Pow, other, self)
-
-    def __neg__(self):
-        return _unary(Neg, self)
-
-    def exp(self):
-        return _unary(Exp, self)
-
-    def log(self):
-        return _unary(Log, self)
-
-    def tanh(self):
-        return _unary(Tanh, self)
-
-    def sigmoid(self):
-        return _unary(Sigmoid, self)
-
-    def relu(self):
-        return _unary(Relu, self)
+    __add__ = _operator(Add, "+")
+    __radd__ = _operator(Add, "+", reflected=True)
+    __sub__ = _operator(Sub, "-")
+    __rsub__ = _operator(Sub, "-", reflected=True)
+    __mul__ = _operator(Mul, "*")
+    __rmul__ = _operator(Mul, "*", reflected=True)
+    __truediv__ = _operator(Div, "/")
+    __rtruediv__ = _operator(Div, "/", reflected=True)
+    __pow__ = _operator(Pow, "**")
+    __rpow__ = _operator(Pow, "**", reflected=True)
+    __neg__ = _function(Neg)
+    exp = _function(Exp)
+    log = _function(Log)
+    tanh = _function(Tanh)
+    sigmoid = _function(Sigmoid)
+    relu = _function(Relu)
 
 
 Scalar._value_type = Scalar
-_FAST = (Scalar, float)
 
 
 class ScalarNode(Node):
