@@ -474,13 +474,10 @@ class ScalarNode(Node):
     def __init__(self, output):
         self.output = output
 
-    @property
-    def fn(self):
-        return self.output._fn
-
-    @property
-    def inputs(self):
-        return self.output._inputs
+    fn = property(lambda self: self.output._fn)
+    inputs = property(lambda self: self.output._inputs)
+    scope = property(lambda self: self.output.scope)
+    seq = property(lambda self: self.output._seq)
 
     @property
     def saved_tensors(self):
@@ -489,14 +486,6 @@ class ScalarNode(Node):
     @saved_tensors.setter
     def saved_tensors(self, values):
         self.output.saved_tensors = values
-
-    @property
-    def scope(self):
-        return self.output.scope
-
-    @property
-    def seq(self):
-        return self.output._seq
 
     @property
     def grad_outputs(self):
@@ -510,7 +499,7 @@ class ScalarNode(Node):
             grads = self.output._gin = (grads,)
         return grads
 
-    # what the operation's forward kept on its ctx, for its backward
+    # what the operation's forward kept on its ctx, for its backward (viz replays it)
     a = property(lambda self: self.output.a)
     b = property(lambda self: self.output.b)
     out = property(lambda self: self.output.out)
