@@ -97,7 +97,7 @@ def _function(fn):
 def _recorded(out, fn, first, second, record):
     """`out`, whose forward has run, made the node of `fn` on its operands (`second`
     None: one operand) when one of them needs a gradient and grad mode is on;
-    else a constant, which keeps nothing of the operation."""
+    else a constant, which refers to no operand."""
     out.grad = 0.0
     out.label = ""
     out.scope = state.scope
@@ -332,7 +332,7 @@ class Scalar:
 
     __slots__ = ("data", "grad", "requires_grad", "label", "scope",
                  "a", "b", "out",   # ctx: the floats the operation's backward needs
-                 "saved_tensors",   # ctx: () (nothing else is saved); None once freed
+                 "saved_tensors",   # ctx: () (the floats are in a, b, out); None once freed
                  "_fn",             # the operation's Function; None for a leaf, or one
                                     # made by Function.apply (its Node is in _node)
                  "_first", "_second",   # the operands as given; _second None: one operand
