@@ -20,6 +20,16 @@ from a value is this small protocol:
     ._accumulate_grad(g, private)   add one sweep's gradient into `.grad` (`private`:
                                     no other .grad shares g's memory, no copy needed)
 
+A Scalar made by a built-in operation is its own node: one object per
+operation instead of two halves what a graph of Scalars costs (scalar.py).
+`.grad_fn` still gives a Node (a view of the Scalar, made on first access and
+kept), so everything that reads a graph reads it as above; Scalar graphs have
+their own backward (`_backward_floats`), which reads the node's fields from
+the Scalars themselves: `_fn` (the Function; None for a leaf, or for a value
+made by `Function.apply`, whose regular Node is in `_node`), the operands
+`_first` and `_second` (None: one operand), `_seq`, and `_pending`, where a
+gradient waits during a sweep.
+
 Global state (grad mode, the current name scope, anomaly detection) lives in
 `state`, read once per operation.
 """
@@ -27,6 +37,7 @@ Global state (grad mode, the current name scope, anomaly detection) lives in
 import gc
 import heapq
 import itertools
+import operator
 from contextlib import contextmanager
 
 import numpy as np
@@ -102,23 +113,6 @@ class Node:
         return f"<{self.fn.__name__}Backward>"
 
 
-class BinaryNode(Node):
-    """The node of a two-operand Scalar operation: its operands in two slots.
-
-    A Scalar graph has a node for every multiply and every add. A tuple of the
-    two operands would be one more object per node for Python's cyclic garbage
-    collector to walk, again and again, while the graph grows (W5's forward
-    took 100 ms with the tuples and 74 ms without). `inputs` reads as it does
-    for every node.
-    """
-
-    __slots__ = ("first", "second")
-
-    @property
-    def inputs(self):
-        return (self.first, self.second)
-
-
 _sequence = itertools.count()
 
 
@@ -187,6 +181,9 @@ def backward(root, grad, retain_graph=False):
     raises with every `.grad` as it was (the nodes' records of the sweep, for
     drawing, are written as it goes).
     """
+    if type(grad) is float:                        # a Scalar graph
+        _backward_floats(root, grad, retain_graph)
+        return
     node = root.grad_fn
     if node is None:                               # backward from a leaf
         root._accumulate_grad(grad)
@@ -197,21 +194,10 @@ def backward(root, grad, retain_graph=False):
     gc_was_enabled = gc.isenabled()
     gc.disable()
     try:
-        totals = None
-        if type(grad) is float:                    # a Scalar graph
-            totals, done = _sweep_floats(node, root, grad)
-        else:
-            keepers, leaves, done = _sweep(node, root, grad)
+        keepers, leaves, done = _sweep(node, root, grad)
     finally:
         if gc_was_enabled:
             gc.enable()
-    if totals is not None:                         # a Scalar graph: every value keeps its .grad
-        for value, g in totals.items():            # (Scalar._accumulate_grad, inlined)
-            value.grad += g
-        if not retain_graph:
-            for node in done:
-                node.saved_tensors = None
-        return
     arrays = []                                    # (value, gradient array) for .grad
     for node, keeper in keepers.items():           # non-leaves that keep their .grad
         if node.n_outputs == 1:
@@ -355,60 +341,169 @@ def _drain(heap, keepers, owned, leaves, done):
         raise
 
 
-def _sweep_floats(node, root, grad):
-    """`_sweep` for a graph of Scalars, whose gradients are floats.
+def _backward_floats(root, grad, retain_graph):
+    """`backward` for a graph of Scalars, whose gradients are floats (see `_sweep_floats`)."""
+    if root._seq is None:                          # backward from a leaf
+        root._accumulate_grad(grad)
+        return
+    gc_was_enabled = gc.isenabled()                # as in backward: no cycles are made
+    gc.disable()
+    try:
+        ops, leaves = _reach_floats(root, grad)
+        try:
+            nodes = _sweep_floats(ops)
+        except BaseException:
+            for value in ops + leaves:             # leave no gradient waiting on a value
+                value._pending = None
+            raise
+    finally:
+        if gc_was_enabled:
+            gc.enable()
+    for value in ops:                              # every Scalar keeps its .grad
+        g = value._pending
+        value._pending = None
+        if g is not _WAITING:                      # (its backward ran)
+            value.grad += g
+            if not retain_graph:
+                value.saved_tensors = None
+    for value in leaves:
+        g = value._pending
+        value._pending = None
+        if g is not _WAITING:
+            value.grad += g
+    if not retain_graph:
+        for node in nodes:
+            node.saved_tensors = None
+
+
+class _Waiting:
+    """The `_pending` of a Scalar that a backward sweep will reach, until a gradient does."""
+
+    def __repr__(self):
+        return "<waiting for its gradient>"
+
+
+_WAITING = _Waiting()
+_SEQ = operator.attrgetter("_seq")
+
+
+def _reach_floats(root, grad):
+    """Every Scalar below `root` that a gradient can reach: (the operations' outputs,
+    newest first, as backward takes them; the leaves). Each one's `_pending`
+    is set to _WAITING (the root's to `grad`). Raises, changing nothing, if an
+    operation was freed by an earlier backward.
+    """
+    root._pending = grad
+    ops = [root]                 # read while it grows: each operation found is explored
+    leaves = []
+    try:
+        for value in ops:
+            if value._fn is None:                  # made by Function.apply: a regular Node
+                _reach_node(value, ops, leaves)
+                continue
+            if value.saved_tensors is None:
+                raise freed_error(value.grad_fn)
+            first, second = value._first, value._second
+            if type(first) is not float and first.requires_grad and first._pending is None:
+                first._pending = _WAITING
+                (leaves if first._seq is None else ops).append(first)
+            if (second is not None and type(second) is not float and second.requires_grad
+                    and second._pending is None):
+                second._pending = _WAITING
+                (leaves if second._seq is None else ops).append(second)
+    except BaseException:
+        for value in ops + leaves:
+            value._pending = None
+        raise
+    ops.sort(key=_SEQ, reverse=True)
+    return ops, leaves
+
+
+def _reach_node(value, ops, leaves):
+    """`_reach_floats` at a Scalar made by `Function.apply`: any argument can be an input."""
+    node = value._node
+    if node.saved_tensors is None:
+        raise freed_error(node)
+    for inp in node.inputs:
+        if _needs_grad(inp) and inp._pending is None:
+            inp._pending = _WAITING
+            (leaves if inp._seq is None else ops).append(inp)
+
+
+def _sweep_floats(ops):
+    """`_sweep` for a graph of Scalars: every operation's backward, newest first.
 
     Such a graph is built one multiply and one add at a time, so the general
     loop's bookkeeping (arrays summed in place, outputs that keep their .grad or
     not, nodes with several outputs) is most of its cost. Here every value keeps
     its .grad and every node has one output (`Function.apply` allows no more on
-    Scalars), so gradients are summed per value, in one dict, and written at the
-    end. Returns ({value: summed gradient}, the nodes that ran).
+    Scalars). A Scalar made by a built-in operation is its own node (scalar.py):
+    its Function in `_fn`, its operands in `_first` and `_second` (None: one
+    operand), and it is the ctx its backward gets; one made by `Function.apply`
+    has a regular Node in `_node`. `_reach_floats` found the operations and put
+    them in order; the gradient summed so far for a value waits in its
+    `_pending` slot, and the caller adds them into `.grad` once the sweep has
+    succeeded. Returns the Nodes (of Function.apply) whose backward ran.
     """
-    totals = {root: grad}        # value -> its gradient summed so far
-    done = []                    # the nodes that ran, to free at the end
-    heap = [-node.seq]           # -seq of each value waiting for its node's backward
-    by_seq = {node.seq: root}
     anomaly = state.anomaly
     records = state.records
-    pop, push = heapq.heappop, heapq.heappush
-    while heap:
-        value = by_seq.pop(-pop(heap))
-        node = value.grad_fn
-        if node.saved_tensors is None:
-            raise freed_error(node)
-        g = totals[value]
-        grads = node.fn.backward(node, g)
-        if type(grads) is not tuple:
-            grads = (grads,)
-        inputs = node.inputs
-        if len(grads) != len(inputs):
-            raise _count_error(node, grads)
+    nodes = []
+    for value in ops:
+        g = value._pending
+        if g is _WAITING:
+            continue                               # no gradient came (a backward's None)
+        fn = value._fn
+        if fn is None:                             # made by Function.apply: a Node is its ctx
+            nodes.append(_node_backward(value, g, records, anomaly))
+            continue
+        # a built-in operation: the value is its ctx; one or two operands, which
+        # are Scalars or (the second, or either of two) float constants
+        grads = fn.backward(value, g)
         if anomaly:
-            _check_backward(node, (g,), grads)
+            _check_backward(value.grad_fn, (g,), grads if type(grads) is tuple else (grads,))
         if records:
-            node.grad_outputs = (g,)
-            node.grad_inputs = grads
+            value._gout = g
+            value._gin = grads         # a float for one operand (ScalarNode makes the tuple)
         else:
-            node.grad_outputs = node.grad_inputs = None
-        done.append(node)
-        for i, inp in enumerate(inputs):
-            gi = grads[i]
-            if gi is None or not getattr(inp, "requires_grad", False):
-                continue            # a constant, or a value that wants no gradient
-            if type(gi) is not float:
-                gi = inp._conform_grad(gi, node, i)
-            prev = totals.get(inp)
-            if prev is None:
-                totals[inp] = gi
-                nxt = inp.grad_fn
-                if nxt is not None:
-                    seq = nxt.seq
-                    by_seq[seq] = inp
-                    push(heap, -seq)
-            else:
-                totals[inp] = prev + gi
-    return totals, done
+            value._gout = value._gin = None
+        first, second = value._first, value._second
+        if second is None:
+            ga = grads
+        else:
+            ga, gb = grads
+            if gb is not None and type(second) is not float and second.requires_grad:
+                prev = second._pending
+                second._pending = gb if prev is _WAITING else prev + gb
+        if ga is not None and type(first) is not float and first.requires_grad:
+            prev = first._pending
+            first._pending = ga if prev is _WAITING else prev + ga
+    return nodes
+
+
+def _node_backward(value, g, records, anomaly):
+    """`_sweep_floats`' step at a Scalar made by `Function.apply` (a user's Function):
+    its ctx is a regular Node, and any argument can be one of its inputs."""
+    node = value._node
+    grads = node.fn.backward(node, g)
+    if type(grads) is not tuple:
+        grads = (grads,)
+    inputs = node.inputs
+    if len(grads) != len(inputs):
+        raise _count_error(node, grads)
+    if anomaly:
+        _check_backward(node, (g,), grads)
+    if records:
+        node.grad_outputs = (g,)
+        node.grad_inputs = grads
+    else:
+        node.grad_outputs = node.grad_inputs = None
+    for i, inp in enumerate(inputs):
+        gi = grads[i]
+        if gi is not None and _needs_grad(inp):
+            prev = inp._pending
+            gi = inp._conform_grad(gi, node, i)
+            inp._pending = gi if prev is _WAITING else prev + gi
+    return node
 
 
 def _count_error(node, grads):

@@ -4,13 +4,28 @@ It shares the graph core (`graph.py`), the `Function` protocol and the
 visualiser with `Tensor`; only the data differ. Its operations, below, compute
 on floats with `math` and follow IEEE rules where Python would raise
 (1/0 is inf, log 0 is -inf), as numpy does for tensors.
+
+One object per operation. A Scalar made by one of the operations below is
+also that operation's node, and the `ctx` its forward and backward get: it
+keeps the Function, the operands, the floats backward needs (`ctx.a`,
+`ctx.b`, `ctx.out`, set by forward as PyTorch keeps non-tensors on its ctx),
+its place in the order of operations and the gradients of the last backward.
+A graph of Scalars grows one multiply and one add at a time, and Python's
+cyclic garbage collector walks every object of it again and again while it
+grows, so one object instead of a value, a node and a tuple of saved values
+is most of what such a graph costs. `grad_fn` shows the node as every node
+looks (a `ScalarNode`, made on first access and kept).
+
+A user's own Function applied to Scalars goes through `Function.apply` and
+gets a regular `Node` as ctx, as on tensors; backward walks both kinds.
 """
 
 import math
 import numbers
 
 from .function import Function, _check_forward
-from .graph import BinaryNode, Node, state
+from .graph import Node, _sequence, state
+from .graph import backward as _backward
 
 _INF = math.inf
 
@@ -29,70 +44,83 @@ def _number(x, op):
                     f"not with {type(x).__name__}")
 
 
-def _apply1(fn, a):
-    """`fn.apply(a)` for a Scalar `a`: Function.apply's steps, for one float.
+# -- how an operation on Scalars joins the graph ---------------------------------
+# `fn.apply(a, b)`'s steps, written out for floats: the output is made first,
+# forward computes its data with the output as ctx, and the output becomes the
+# node. Scalar's operator methods are made here, one body for all of them.
 
-    Scalar graphs are built one multiply and one add at a time, so the general
-    apply (any arguments, keywords, several outputs) is most of their cost;
-    this is the same node, made with what a float operation needs.
+def _operator(fn, symbol, reflected=False):
+    """The method behind `self <symbol> other` (with `reflected`, `other <symbol> self`).
+
+    A Scalar or a float is the usual other operand; other numbers (int,
+    numpy's) become floats first; anything else takes the general path,
+    `fn.apply`, which explains what is wrong (or makes a regular Node, for a
+    subclass of Scalar). (`fn` and `reflected` are default arguments because
+    they cost less per call than a closure's cells.)
     """
-    ctx = Node(fn)
-    ctx.inputs = (a,)
-    return _output(ctx, fn.forward(ctx, a.data), a.requires_grad)
-
-
-def _apply2(fn, a, b):
-    """`fn.apply(a, b)` for two Scalars, or a Scalar and a float in either order (see
-    `_apply1`). Other numbers (int, numpy's) become floats first; any other pair
-    takes the general path, which explains what is wrong."""
-    if type(a) is Scalar:
-        x = a.data
-        if type(b) is Scalar:
-            y = b.data
-            record = a.requires_grad or b.requires_grad
-        elif type(b) is float:
-            y = b
-            record = a.requires_grad
+    def method(self, other, fn=fn, reflected=reflected):
+        t = type(other)
+        if t is Scalar:
+            y = other.data
+            record = self.requires_grad or other.requires_grad
+        elif t is float:
+            y = other
+            record = self.requires_grad
         else:
-            return _apply2_numbers(fn, a, b)
-    elif type(a) is float and type(b) is Scalar:
-        x, y = a, b.data
-        record = b.requires_grad
-    else:
-        return _apply2_numbers(fn, a, b)
-    ctx = BinaryNode(fn)
-    ctx.first = a
-    ctx.second = b
-    return _output(ctx, fn.forward(ctx, x, y), record)
+            other = _number(other, fn.name)
+            if type(other) is float:
+                return method(self, other)
+            # a Tensor (refused there) or an instance of a subclass of Scalar
+            return fn.apply(other, self) if reflected else fn.apply(self, other)
+        out = _new(Scalar)
+        if reflected:
+            out.data = fn.forward(out, y, self.data)
+            return _recorded(out, fn, other, self, record)
+        out.data = fn.forward(out, self.data, y)
+        return _recorded(out, fn, self, other, record)
+
+    method.__doc__ = f"other {symbol} self" if reflected else f"self {symbol} other"
+    return method
 
 
-def _apply2_numbers(fn, a, b):
-    a, b = _number(a, fn.name), _number(b, fn.name)
-    if type(a) in _FAST and type(b) in _FAST:
-        return _apply2(fn, a, b)
-    return fn.apply(a, b)
+def _function(fn):
+    """The method behind `self.<fn.name>()` (see `_operator`)."""
+    def method(self, fn=fn):
+        out = _new(Scalar)
+        out.data = fn.forward(out, self.data)
+        return _recorded(out, fn, self, None, self.requires_grad)
+
+    method.__doc__ = fn.__doc__
+    return method
 
 
-def _output(ctx, out, record):
-    """The Scalar holding `out`, recorded as the output of `ctx` if an input needs a gradient."""
-    result = _new(Scalar)
-    result.data = out
-    result.grad = 0.0
-    result.label = ""
-    result.scope = ctx.scope
+def _recorded(out, fn, first, second, record):
+    """`out`, whose forward has run, made the node of `fn` on its operands (`second`
+    None: one operand) when one of them needs a gradient and grad mode is on;
+    else a constant, which refers to no operand."""
+    out.grad = 0.0
+    out.label = ""
+    out.scope = state.scope
+    out.saved_tensors = ()
+    out._pending = None
     if record and state.grad_enabled:
-        result.grad_fn = ctx
-        result.requires_grad = True
+        out.requires_grad = True
+        out._fn = fn
+        out._first = first
+        out._second = second
+        out._seq = next(_sequence)
     else:
-        result.grad_fn = None
-        result.requires_grad = False
+        out.requires_grad = False
+        out._fn = out._node = out._seq = None
     if state.anomaly:
-        _check_forward(ctx.fn, ctx, ctx.inputs, result)
-    return result
+        _check_forward(fn, out, (first,) if second is None else (first, second), out)
+    return out
 
 
 _new = object.__new__
 
+
+# -- the operations: forward and backward on floats --------------------------------
 
 def _div(a, b):
     try:
@@ -158,13 +186,12 @@ class Mul(Function):
 
     @staticmethod
     def forward(ctx, a, b):
-        ctx.save_for_backward(a, b)
+        ctx.a, ctx.b = a, b
         return a * b
 
     @staticmethod
     def backward(ctx, grad_output):
-        a, b = ctx.saved_tensors
-        return grad_output * b, grad_output * a
+        return grad_output * ctx.b, grad_output * ctx.a
 
 
 class Div(Function):
@@ -173,14 +200,13 @@ class Div(Function):
 
     @staticmethod
     def forward(ctx, a, b):
-        ctx.save_for_backward(a, b)
+        ctx.a, ctx.b = a, b
         return _div(a, b)
 
     @staticmethod
     def backward(ctx, grad_output):
-        a, b = ctx.saved_tensors
-        ga = _div(grad_output, b)
-        return ga, -ga * _div(a, b)
+        ga = _div(grad_output, ctx.b)
+        return ga, -ga * _div(ctx.a, ctx.b)
 
 
 class Pow(Function):
@@ -192,17 +218,17 @@ class Pow(Function):
 
     @staticmethod
     def forward(ctx, a, b):
-        out = _pow(a, b)
-        ctx.save_for_backward(a, b, out)
+        ctx.a, ctx.b = a, b
+        ctx.out = out = _pow(a, b)
         return out
 
     @staticmethod
     def backward(ctx, grad_output):
-        a, b, out = ctx.saved_tensors
+        a, b = ctx.a, ctx.b
         ga = 0.0 if b == 0 else grad_output * b * _pow(a, b - 1)
         gb = None
-        if isinstance(ctx.inputs[1], Scalar):
-            gb = 0.0 if a == 0 and b >= 0 else grad_output * out * _log(a)
+        if ctx.needs_input_grad[1]:
+            gb = 0.0 if a == 0 and b >= 0 else grad_output * ctx.out * _log(a)
         return ga, gb
 
 
@@ -225,14 +251,12 @@ class Exp(Function):
 
     @staticmethod
     def forward(ctx, a):
-        out = _exp(a)
-        ctx.save_for_backward(out)
+        ctx.out = out = _exp(a)
         return out
 
     @staticmethod
     def backward(ctx, grad_output):
-        (out,) = ctx.saved_tensors
-        return grad_output * out
+        return grad_output * ctx.out
 
 
 class Log(Function):
@@ -241,13 +265,12 @@ class Log(Function):
 
     @staticmethod
     def forward(ctx, a):
-        ctx.save_for_backward(a)
+        ctx.a = a
         return _log(a)
 
     @staticmethod
     def backward(ctx, grad_output):
-        (a,) = ctx.saved_tensors
-        return _div(grad_output, a)
+        return _div(grad_output, ctx.a)
 
 
 class Tanh(Function):
@@ -256,13 +279,12 @@ class Tanh(Function):
 
     @staticmethod
     def forward(ctx, a):
-        out = math.tanh(a)
-        ctx.save_for_backward(out)
+        ctx.out = out = math.tanh(a)
         return out
 
     @staticmethod
     def backward(ctx, grad_output):
-        (out,) = ctx.saved_tensors
+        out = ctx.out
         return grad_output * (1.0 - out * out)
 
 
@@ -277,12 +299,12 @@ class Sigmoid(Function):
         else:
             e = _exp(a)
             out = e / (1.0 + e)
-        ctx.save_for_backward(out)
+        ctx.out = out
         return out
 
     @staticmethod
     def backward(ctx, grad_output):
-        (out,) = ctx.saved_tensors
+        out = ctx.out
         return grad_output * out * (1.0 - out)
 
 
@@ -292,20 +314,33 @@ class Relu(Function):
 
     @staticmethod
     def forward(ctx, a):
-        out = a if a > 0 else 0.0
-        ctx.save_for_backward(out)
+        ctx.out = out = a if a > 0 else 0.0
         return out
 
     @staticmethod
     def backward(ctx, grad_output):
-        (out,) = ctx.saved_tensors
-        return grad_output if out > 0 else 0.0
+        return grad_output if ctx.out > 0 else 0.0
 
 
 class Scalar:
-    """A single float in the graph. Every Scalar gets its `.grad` filled by backward."""
+    """A single float in the graph. Every Scalar gets its `.grad` filled by backward.
 
-    __slots__ = ("data", "grad", "requires_grad", "grad_fn", "label", "scope", "__weakref__")
+    A Scalar made by one of the operations above is also its node and its ctx
+    (see the module docstring); the node's fields are private slots, which
+    `grad_fn` shows.
+    """
+
+    __slots__ = ("data", "grad", "requires_grad", "label", "scope",
+                 "a", "b", "out",   # ctx: the floats the operation's backward needs
+                 "saved_tensors",   # ctx: () (the floats are in a, b, out); None once freed
+                 "_fn",             # the operation's Function; None for a leaf, or one
+                                    # made by Function.apply (its Node is in _node)
+                 "_first", "_second",   # the operands as given; _second None: one operand
+                 "_seq",            # the order of operations (Node.seq); None for a leaf
+                 "_pending",        # during a backward sweep: its gradient summed so far
+                 "_gout", "_gin",   # the last sweep's gradients (grad_outputs[0], grad_inputs)
+                 "_node",           # grad_fn, once asked for (a ScalarNode), or a Node
+                 "__weakref__")
     _retains_grad = True
     _output_nr = 0
 
@@ -317,21 +352,63 @@ class Scalar:
         self.data = float(data)
         self.grad = 0.0
         self.requires_grad = True
-        self.grad_fn = None
         self.label = label
         self.scope = state.scope
+        self.saved_tensors = ()
+        self._fn = self._node = self._seq = self._pending = None
 
     @staticmethod
     def _from_op(out, node=None):
-        """A new Scalar holding `out`; made by `node` (and so requiring grad) if given."""
+        """A new Scalar holding `out`; made by `node` (and so requiring grad) if given.
+
+        `Function.apply` makes its Scalars so (a user's Function on Scalars):
+        `node` is then a regular Node, the ctx its forward saw. A number of
+        another type (a numpy float, an int) becomes a float, as `.data` is.
+        """
         s = _new(Scalar)
-        s.data = out
+        s.data = float(out) if type(out) is not float and isinstance(out, numbers.Real) else out
         s.grad = 0.0
-        s.requires_grad = node is not None
-        s.grad_fn = node
         s.label = ""
         s.scope = state.scope
+        s.saved_tensors = ()
+        s._fn = s._pending = None
+        s._node = node
+        if node is None:
+            s.requires_grad = False
+            s._seq = None
+        else:
+            s.requires_grad = True
+            s._seq = node.seq
         return s
+
+    # -- the node --------------------------------------------------------------
+    @property
+    def grad_fn(self):
+        """The operation that made this Scalar (a Node), or None for a leaf."""
+        if self._fn is None:
+            return self._node
+        try:
+            return self._node
+        except AttributeError:       # a built-in operation's node, asked for the first time
+            node = self._node = ScalarNode(self)
+            return node
+
+    @property
+    def is_leaf(self):
+        return self._fn is None and self._node is None
+
+    @property
+    def _inputs(self):
+        """The operands of the operation that made this Scalar, as given."""
+        if self._fn is None:
+            return () if self._node is None else self._node.inputs
+        second = self._second
+        return (self._first,) if second is None else (self._first, second)
+
+    @property
+    def needs_input_grad(self):
+        """ctx: per operand, whether it wants a gradient."""
+        return tuple([getattr(x, "requires_grad", False) for x in self._inputs])
 
     # -- the graph protocol (see graph.py) -----------------------------------
     def _conform_grad(self, g, node, i):
@@ -340,16 +417,11 @@ class Scalar:
     def _accumulate_grad(self, g, private=False):
         self.grad += g
 
-    @property
-    def is_leaf(self):
-        return self.grad_fn is None
-
     shape = ()
 
     def backward(self, grad=1.0, retain_graph=False):
         """Backpropagate from this Scalar; every Scalar on the way gets its `.grad`."""
-        from .graph import backward
-        backward(self, float(grad), retain_graph)
+        _backward(self, float(grad), retain_graph)
 
     def zero_grad(self):
         self.grad = 0.0
@@ -365,54 +437,69 @@ class Scalar:
         return f"Scalar({name}data={self.data:.6g}, grad={self.grad:.6g})"
 
     # -- arithmetic -----------------------------------------------------------
-    def __add__(self, other):
-        return _apply2(Add, self, other)
-
-    def __radd__(self, other):
-        return _apply2(Add, other, self)
-
-    def __sub__(self, other):
-        return _apply2(Sub, self, other)
-
-    def __rsub__(self, other):
-        return _apply2(Sub, other, self)
-
-    def __mul__(self, other):
-        return _apply2(Mul, self, other)
-
-    def __rmul__(self, other):
-        return _apply2(Mul, other, self)
-
-    def __truediv__(self, other):
-        return _apply2(Div, self, other)
-
-    def __rtruediv__(self, other):
-        return _apply2(Div, other, self)
-
-    def __pow__(self, other):
-        return _apply2(Pow, self, other)
-
-    def __rpow__(self, other):
-        return _apply2(Pow, other, self)
-
-    def __neg__(self):
-        return _apply1(Neg, self)
-
-    def exp(self):
-        return _apply1(Exp, self)
-
-    def log(self):
-        return _apply1(Log, self)
-
-    def tanh(self):
-        return _apply1(Tanh, self)
-
-    def sigmoid(self):
-        return _apply1(Sigmoid, self)
-
-    def relu(self):
-        return _apply1(Relu, self)
+    __add__ = _operator(Add, "+")
+    __radd__ = _operator(Add, "+", reflected=True)
+    __sub__ = _operator(Sub, "-")
+    __rsub__ = _operator(Sub, "-", reflected=True)
+    __mul__ = _operator(Mul, "*")
+    __rmul__ = _operator(Mul, "*", reflected=True)
+    __truediv__ = _operator(Div, "/")
+    __rtruediv__ = _operator(Div, "/", reflected=True)
+    __pow__ = _operator(Pow, "**")
+    __rpow__ = _operator(Pow, "**", reflected=True)
+    __neg__ = _function(Neg)
+    exp = _function(Exp)
+    log = _function(Log)
+    tanh = _function(Tanh)
+    sigmoid = _function(Sigmoid)
+    relu = _function(Relu)
 
 
 Scalar._value_type = Scalar
-_FAST = (Scalar, float)
+
+
+class ScalarNode(Node):
+    """`grad_fn` of a Scalar made by a built-in operation: its node, read through it.
+
+    The Scalar keeps its node's fields itself (see the module docstring); this
+    shows them as every Node does, for the visualiser and for anyone reading
+    the graph, and is a ctx for the operation's backward as the Scalar is.
+    Made on first access and kept by the Scalar, so `s.grad_fn is s.grad_fn`;
+    it keeps its Scalar alive.
+    """
+
+    __slots__ = ("output",)
+    n_outputs = 1
+
+    def __init__(self, output):
+        self.output = output
+
+    fn = property(lambda self: self.output._fn)
+    inputs = property(lambda self: self.output._inputs)
+    scope = property(lambda self: self.output.scope)
+    seq = property(lambda self: self.output._seq)
+
+    @property
+    def saved_tensors(self):
+        return self.output.saved_tensors
+
+    @saved_tensors.setter
+    def saved_tensors(self, values):
+        self.output.saved_tensors = values
+
+    @property
+    def grad_outputs(self):
+        g = getattr(self.output, "_gout", None)
+        return None if g is None else (g,)
+
+    @property
+    def grad_inputs(self):
+        grads = getattr(self.output, "_gin", None)
+        if grads is not None and type(grads) is not tuple:    # one operand: kept as a float
+            grads = self.output._gin = (grads,)
+        return grads
+
+    # what the operation's forward kept on its ctx, for its backward (viz replays it)
+    a = property(lambda self: self.output.a)
+    b = property(lambda self: self.output.b)
+    out = property(lambda self: self.output.out)
