@@ -378,10 +378,17 @@ def _class_targets(x, cdim, t, weight, ignore_index, op):
         rows = x.permute(0, *range(2, len(shape)), 1).reshape(-1, n_classes)
     flat_t = t.reshape(-1)
     if w is None and flat_t.size:
-        # the usual batch: every target a class, none ignored (two reductions tell)
-        low, high = int(flat_t.min()), int(flat_t.max())
-        if 0 <= low and high < n_classes and not low <= ignore_index <= high:
-            return rows, flat_t, None
+        # the usual batch: every target a class, none ignored. With ignore_index outside
+        # the classes (the default -100), one reduction tells: viewed as unsigned, a
+        # negative target is larger than any class
+        if not 0 <= ignore_index < n_classes:
+            unsigned = flat_t.view(f"u{flat_t.itemsize}") if flat_t.dtype.kind == "i" else flat_t
+            if int(np.maximum.reduce(unsigned)) < n_classes:
+                return rows, flat_t, None
+        else:
+            low, high = int(flat_t.min()), int(flat_t.max())
+            if 0 <= low and high < n_classes and not low <= ignore_index <= high:
+                return rows, flat_t, None
     valid = flat_t != ignore_index
     bad = valid & ((flat_t < 0) | (flat_t >= n_classes))
     if bad.any():
