@@ -194,6 +194,23 @@ def test_cross_entropy_target_errors():
         F.nll_loss(x, np.array([0.0, 1.0, 2.0]))
 
 
+def test_cross_entropy_target_check_for_every_integer_dtype_and_ignore_index():
+    x = Tensor(np.random.default_rng(1).standard_normal((4, 3)), requires_grad=True)
+    logp = stable_log_softmax(x.data)
+    expected = -logp[np.arange(4), [0, 2, 0, 2]].mean()
+    for dtype in (np.int8, np.int32, np.int64, np.uint8, np.uint64):
+        t = np.array([0, 2, 0, 2], dtype=dtype)
+        assert F.cross_entropy(x, t).item() == pytest.approx(expected, rel=1e-12), dtype
+        # ignore_index a class that no target is: the same loss; one that some are: left out
+        assert F.cross_entropy(x, t, ignore_index=1).item() == pytest.approx(expected, rel=1e-12)
+        assert F.cross_entropy(x, t, ignore_index=0).item() == pytest.approx(
+            -logp[[1, 3], [2, 2]].mean(), rel=1e-12)
+    for bad in (np.array([0, -1, 1, 2], np.int8), np.array([0, 3, 1, 2], np.uint8),
+                np.array([0, np.iinfo(np.int64).min, 1, 2])):
+        with pytest.raises(ValueError, match="out of range for 3 classes"):
+            F.cross_entropy(x, bad)
+
+
 def test_ignore_index_may_be_out_of_range():
     x = Tensor(np.random.default_rng(0).standard_normal((3, 4)), requires_grad=True)
     loss = F.cross_entropy(x, np.array([0, -100, 2]))
