@@ -86,6 +86,19 @@ def test_cross_entropy_is_finite_for_huge_logits_with_the_right_gradient():
     np.testing.assert_allclose(x.grad.data, softmax - np.eye(3)[t], atol=1e-12)
 
 
+def test_cross_entropy_of_large_float32_logits_loses_no_digits_to_cancellation():
+    # lse(x) - x[y] would cancel two numbers near 1e4 (float32 spacing 1e-3) to a loss of
+    # 5e-5; the loss must be as exact as the float32 spacing near the loss's own size allows
+    logits = np.array([[1e4, 1e4 - 10, 1e4 - 12], [-3e4, -3e4 + 11, -3e4 - 2]], np.float32)
+    t = np.array([0, 1])
+    x = Tensor(logits, requires_grad=True)
+    loss = F.cross_entropy(x, t, reduction="none")
+    logp = stable_log_softmax(logits.astype(np.float64))
+    np.testing.assert_allclose(loss.data, -logp[np.arange(2), t], rtol=0, atol=2e-7)
+    loss.sum().backward()
+    np.testing.assert_allclose(x.grad.data, np.exp(logp) - np.eye(3)[t], rtol=0, atol=2e-7)
+
+
 def test_bce_with_logits_is_finite_for_huge_logits():
     x = Tensor(np.array([1e4, -1e4, 1e4, -1e4]), requires_grad=True)
     y = np.array([1.0, 0.0, 0.0, 1.0])
