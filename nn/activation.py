@@ -23,6 +23,8 @@ class _Elementwise(Module):
     options = ()
 
     def forward(self, input):
+        if not self.options:                # ReLU, Tanh, Sigmoid: no keyword dict to build
+            return type(self).fn(input)
         return type(self).fn(input, **{k: getattr(self, k) for k in self.options})
 
     def extra_repr(self):

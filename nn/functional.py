@@ -378,10 +378,17 @@ def _class_targets(x, cdim, t, weight, ignore_index, op):
         rows = x.permute(0, *range(2, len(shape)), 1).reshape(-1, n_classes)
     flat_t = t.reshape(-1)
     if w is None and flat_t.size:
-        # the usual batch: every target a class, none ignored (two reductions tell)
-        low, high = int(flat_t.min()), int(flat_t.max())
-        if 0 <= low and high < n_classes and not low <= ignore_index <= high:
-            return rows, flat_t, None
+        # the usual batch: every target a class, none ignored. With ignore_index outside
+        # the classes (the default -100), one reduction tells: viewed as unsigned, a
+        # negative target is larger than any class
+        if not 0 <= ignore_index < n_classes:
+            unsigned = flat_t.view(f"u{flat_t.itemsize}") if flat_t.dtype.kind == "i" else flat_t
+            if int(np.maximum.reduce(unsigned)) < n_classes:
+                return rows, flat_t, None
+        else:
+            low, high = int(flat_t.min()), int(flat_t.max())
+            if 0 <= low and high < n_classes and not low <= ignore_index <= high:
+                return rows, flat_t, None
     valid = flat_t != ignore_index
     bad = valid & ((flat_t < 0) | (flat_t >= n_classes))
     if bad.any():
@@ -436,16 +443,13 @@ def cross_entropy(input, target, weight=None, ignore_index=-100, reduction="mean
     cdim = _class_dim(x, op)
     t = _raw(target)
     if t.dtype.kind in "iu":
-        # nll_loss(log_softmax(x)) taken apart: the loss of a row is lse(z) - z[y], with
-        # z = x - max(x) (a constant: it cancels) so that a large logit loses no digits;
-        # logsumexp is one operation where log_softmax is six
+        # nll_loss(log_softmax(x)) taken apart: the loss of a row is lse(x) - x[y], which
+        # is lse(x - x[y]). Computed that way, with the target's own score subtracted
+        # first, no digits are lost to the cancellation of two large numbers, however
+        # large the logits; logsumexp is one operation where log_softmax is six
         rows, flat_t, scale = _class_targets(x, cdim, t, weight, ignore_index, op)
-        r = np.arange(len(flat_t))
-        # the row maxima picked where argmax finds them: numpy's max along short rows
-        # costs 7 us for 128 rows of 10, argmax and the pick a third of that
-        scores = rows.data
-        z = rows - scores[r, scores.argmax(axis=1)].reshape(-1, 1)
-        losses = z.logsumexp(dim=1) - z[r, flat_t]
+        target_scores = rows[np.arange(len(flat_t))[:, None], flat_t[:, None]]    # (N, 1)
+        losses = (rows - target_scores).logsumexp(dim=1)
         return _reduce_per_sample(losses, scale, t.shape, reduction)
     if t.dtype.kind != "f":
         raise TypeError(f"{op}: targets must be integer class indices or float class "

@@ -7,6 +7,15 @@ state_dict(), zero_grad(), repr, summary) walks that tree in the order the
 attributes were set, as PyTorch does, so the names are PyTorch's:
 `encoder.fc.weight`.
 
+A registered parameter, buffer or submodule is kept in its registry
+(`_parameters`, `_buffers`, `_modules`: the order and the names) and also as a
+plain instance attribute, so that `self.weight` in a forward is an ordinary
+attribute read. (PyTorch keeps them in the registries only and finds them in
+`__getattr__`, after the normal lookup has failed: 0.4 us per read, several per
+layer call.) Every change goes through `__setattr__`, `__delattr__` or the
+`register_*` methods, which keep the two in step; `__getattr__` still looks in
+the registries, for a registry written directly.
+
 Calling a module runs `forward` inside `ag.name_scope` of its attribute path in
 the module that called it (`model.encoder.fc` called from `model` records
 `encoder/fc`), so a drawing of the graph can group nodes by module. No module
@@ -23,6 +32,7 @@ import numpy as np
 
 import autograd as ag
 from autograd import Tensor
+from autograd.graph import state as _graph_state
 
 __all__ = ["Parameter", "Module", "Sequential", "ModuleList", "ModuleDict"]
 
@@ -95,12 +105,13 @@ class Module:
     """
 
     def __init__(self):
-        object.__setattr__(self, "training", True)
-        object.__setattr__(self, "_parameters", OrderedDict())
-        object.__setattr__(self, "_buffers", OrderedDict())
-        object.__setattr__(self, "_modules", OrderedDict())
-        object.__setattr__(self, "_forward_hooks", OrderedDict())
-        object.__setattr__(self, "_forward_pre_hooks", OrderedDict())
+        d = self.__dict__
+        d["training"] = True
+        d["_parameters"] = OrderedDict()
+        d["_buffers"] = OrderedDict()
+        d["_modules"] = OrderedDict()
+        d["_forward_hooks"] = OrderedDict()
+        d["_forward_pre_hooks"] = OrderedDict()
 
     # -- registration -------------------------------------------------------------
     def _check_init(self, what):
@@ -112,39 +123,48 @@ class Module:
         d = self.__dict__
         if isinstance(value, Parameter):
             self._check_init("parameters")
-            self._forget(name)
             self.register_parameter(name, value)
         elif isinstance(value, Module):
             self._check_init("submodules")
-            self._forget(name)
-            d["_modules"][name] = value
+            self._forget(name, "_modules")
+            self._keep("_modules", name, value)
         elif "_parameters" in d and name in d["_parameters"]:
             if value is not None:
                 raise TypeError(f"cannot assign a {type(value).__name__} as parameter '{name}' of "
                                 f"{type(self).__name__} (nn.Parameter or None expected)")
-            d["_parameters"][name] = None
+            self._keep("_parameters", name, None)
         elif "_modules" in d and name in d["_modules"]:
             if value is not None:
                 raise TypeError(f"cannot assign a {type(value).__name__} as child module '{name}' "
                                 f"of {type(self).__name__} (nn.Module or None expected)")
-            d["_modules"][name] = None
+            self._keep("_modules", name, None)
         elif "_buffers" in d and name in d["_buffers"]:
             if value is not None and not isinstance(value, (Tensor, np.ndarray)):
                 raise TypeError(f"cannot assign a {type(value).__name__} as buffer '{name}' of "
                                 f"{type(self).__name__} (a Tensor, ndarray or None expected)")
-            d["_buffers"][name] = _as_buffer(value)
+            self._keep("_buffers", name, _as_buffer(value))
         else:
             object.__setattr__(self, name, value)
 
-    def _forget(self, name):
-        """Remove `name` from wherever it was, so an attribute lives in one place."""
+    def _keep(self, registry, name, value):
+        """Put `value` in `registry` under `name`, and as the instance attribute `name`
+        (bypassing __setattr__) so that reading it is a plain attribute lookup."""
+        d = self.__dict__
+        d[registry][name] = value
+        d[name] = value
+
+    def _forget(self, name, staying=None):
+        """Remove `name` from wherever it was, so an attribute lives in one place; in the
+        registry `staying` it is about to be replaced, and keeps its place (as in PyTorch)."""
         d = self.__dict__
         d.pop(name, None)
         for key in ("_parameters", "_buffers", "_modules"):
-            d[key].pop(name, None)
+            if key != staying:
+                d[key].pop(name, None)
 
     def __getattr__(self, name):
-        # only called when normal lookup fails: look in the registries
+        # only called when normal lookup fails: a registered name is an instance
+        # attribute too, so this finds only what was written into a registry directly
         d = self.__dict__
         for key in ("_parameters", "_buffers", "_modules"):
             reg = d.get(key)
@@ -153,10 +173,12 @@ class Module:
         raise AttributeError(f"'{type(self).__name__}' object has no attribute '{name}'")
 
     def __delattr__(self, name):
+        d = self.__dict__
         for key in ("_parameters", "_buffers", "_modules"):
-            reg = self.__dict__.get(key)
+            reg = d.get(key)
             if reg is not None and name in reg:
                 del reg[name]
+                d.pop(name, None)
                 return
         object.__delattr__(self, name)
 
@@ -173,14 +195,15 @@ class Module:
                             f"got {type(param).__name__}")
         if param is not None and param.label is None:
             param.label = name
-        self._parameters[name] = param
+        self._forget(name, "_parameters")
+        self._keep("_parameters", name, param)
 
     def register_buffer(self, name, value):
         """A non-learnable array kept in `state_dict` (e.g. running statistics)."""
         self._check_init("buffers")
         _check_name(name, "buffer")
-        self._forget(name)
-        self._buffers[name] = _as_buffer(value)
+        self._forget(name, "_buffers")
+        self._keep("_buffers", name, _as_buffer(value))
 
     def add_module(self, name, module):
         self._check_init("submodules")
@@ -188,8 +211,8 @@ class Module:
         if module is not None and not isinstance(module, Module):
             raise TypeError(f"add_module: '{name}' must be an nn.Module or None, "
                             f"got {type(module).__name__}")
-        self._forget(str(name))
-        self._modules[str(name)] = module
+        self._forget(str(name), "_modules")
+        self._keep("_modules", str(name), module)
 
     register_module = add_module
 
@@ -294,7 +317,7 @@ class Module:
         for m in self.modules():
             for k, b in m._buffers.items():
                 if b is not None and b.data.dtype.kind == "f":
-                    m._buffers[k] = Tensor(b.data.astype(dtype))
+                    m._keep("_buffers", k, Tensor(b.data.astype(dtype)))
         return self
 
     def double(self):
@@ -308,23 +331,29 @@ class Module:
         raise NotImplementedError(f"{type(self).__name__} must define forward(...)")
 
     def __call__(self, *args, **kwargs):
-        # every layer of every step goes through here: no hook loop, no scope
-        # context when there is nothing to run or push
+        # every layer of every step goes through here: no hook loop when there is
+        # no hook, and the scope set directly (what `ag.name_scope` does, without
+        # making and entering one context per part of the path)
         if self._forward_pre_hooks:
             for hook in list(self._forward_pre_hooks.values()):
                 result = hook(self, args)
                 if result is not None:
                     args = result if isinstance(result, tuple) else (result,)
-        path = _path_in(_call_stack[-1], self) if _call_stack else ()
+        path = _scope_path(_call_stack[-1], self) if _call_stack else ""
         _call_stack.append(self)
-        try:
-            if not path:                # the model itself: no scope to push
+        if not path:                    # the model itself: no scope to push
+            try:
                 out = self.forward(*args, **kwargs)
-            else:
-                with _name_scopes(path):
-                    out = self.forward(*args, **kwargs)
-        finally:
-            _call_stack.pop()
+            finally:
+                _call_stack.pop()
+        else:
+            prev = _graph_state.scope
+            _graph_state.scope = f"{prev}/{path}" if prev else path
+            try:
+                out = self.forward(*args, **kwargs)
+            finally:
+                _graph_state.scope = prev
+                _call_stack.pop()
         if self._forward_hooks:
             for hook in list(self._forward_hooks.values()):
                 result = hook(self, args, out)
@@ -483,32 +512,24 @@ def _indent(text, n):
     return lines[0] + "".join("\n" + " " * n + line for line in lines[1:])
 
 
-def _path_in(caller, module):
-    """The attribute path from `caller` to `module` ('encoder', 'fc'), or () if not below it."""
+def _scope_path(caller, module):
+    """The attribute path from `caller` to `module` as a name scope ('encoder/fc'),
+    or '' if `module` is not below it. A name that no name scope accepts (one
+    with a '/') raises name_scope's error."""
     if caller is module:
-        return ()
+        return ""
     for name, m in caller._modules.items():
         if m is module:
-            return (name,)
+            if "/" in name:
+                ag.name_scope(name)             # raises
+            return name
     for name, m in caller.named_modules():
         if m is module:
-            return tuple(name.split("."))
-    return ()
-
-
-def _name_scopes(path):
-    """The name scopes of a non-empty attribute path, ('encoder', 'fc') -> encoder/fc, as one context."""
-    if len(path) == 1:
-        return ag.name_scope(path[0])
-    return _nested_scopes(path)
-
-
-@contextlib.contextmanager
-def _nested_scopes(path):
-    with contextlib.ExitStack() as scopes:
-        for part in path:
-            scopes.enter_context(ag.name_scope(part))
-        yield
+            parts = name.split(".")
+            for part in parts:
+                ag.name_scope(part)             # raises for a part a scope cannot have
+            return "/".join(parts)
+    return ""
 
 
 def _shape_text(out):
@@ -648,9 +669,10 @@ class ModuleList(Module):
     def insert(self, index, module):
         mods = list(self._modules.values())
         mods.insert(index, self._check(module))
-        self._modules.clear()
+        for name in list(self._modules):
+            self._forget(name)
         for i, m in enumerate(mods):
-            self._modules[str(i)] = m
+            self._keep("_modules", str(i), m)
 
     def __len__(self):
         return len(self._modules)
@@ -666,7 +688,7 @@ class ModuleList(Module):
 
     def __setitem__(self, idx, module):
         i = _index(idx, len(self._modules), "ModuleList")
-        self._modules[str(i)] = self._check(module)
+        self._keep("_modules", str(i), self._check(module))
 
     def forward(self, *args, **kwargs):
         raise NotImplementedError("ModuleList has no forward; iterate over it and call its modules")

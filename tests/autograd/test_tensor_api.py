@@ -189,6 +189,22 @@ def test_ag_split_chunk_unbind_matmul_and_concatenate_forms():
     assert ag.stack([t, t], dim=-1).shape == (5, 2, 2)
 
 
+def test_split_pieces_are_the_views_np_split_makes_and_gradients_join_back():
+    from autograd.ops.shape import Split
+    a = RNG.standard_normal((3, 7, 2))
+    for bounds, axis in (([2, 5], 1), ([0, 3, 3, 9], 1), ([1], -1), ([2], 0), (2, 2), (3, 0)):
+        ours = Split.apply(Tensor(a), bounds, axis=axis)
+        theirs = np.split(a, bounds, axis=axis)
+        assert len(ours) == len(theirs)
+        for o, n in zip(ours, theirs):
+            assert o.shape == n.shape and np.shares_memory(o.data, a) == (n.size > 0)
+            np.testing.assert_array_equal(o.data, n)
+    t = leaf((4, 6))
+    first, second = t.split([4, 2], dim=1)
+    (first.sum() * 2 + second.sum()).backward()
+    np.testing.assert_array_equal(t.grad.data, np.repeat([[2.0] * 4 + [1.0] * 2], 4, axis=0))
+
+
 # -- PyTorch's conventions ------------------------------------------------------------------------
 
 @pytest.mark.parametrize("name", ["sum", "mean", "var", "max", "min", "logsumexp"])

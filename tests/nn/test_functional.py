@@ -86,6 +86,19 @@ def test_cross_entropy_is_finite_for_huge_logits_with_the_right_gradient():
     np.testing.assert_allclose(x.grad.data, softmax - np.eye(3)[t], atol=1e-12)
 
 
+def test_cross_entropy_of_large_float32_logits_loses_no_digits_to_cancellation():
+    # lse(x) - x[y] would cancel two numbers near 1e4 (float32 spacing 1e-3) to a loss of
+    # 5e-5; the loss must be as exact as the float32 spacing near the loss's own size allows
+    logits = np.array([[1e4, 1e4 - 10, 1e4 - 12], [-3e4, -3e4 + 11, -3e4 - 2]], np.float32)
+    t = np.array([0, 1])
+    x = Tensor(logits, requires_grad=True)
+    loss = F.cross_entropy(x, t, reduction="none")
+    logp = stable_log_softmax(logits.astype(np.float64))
+    np.testing.assert_allclose(loss.data, -logp[np.arange(2), t], rtol=0, atol=2e-7)
+    loss.sum().backward()
+    np.testing.assert_allclose(x.grad.data, np.exp(logp) - np.eye(3)[t], rtol=0, atol=2e-7)
+
+
 def test_bce_with_logits_is_finite_for_huge_logits():
     x = Tensor(np.array([1e4, -1e4, 1e4, -1e4]), requires_grad=True)
     y = np.array([1.0, 0.0, 0.0, 1.0])
@@ -192,6 +205,23 @@ def test_cross_entropy_target_errors():
         F.cross_entropy(x, np.array([0, 1, 2]), weight=np.ones(3))
     with pytest.raises(TypeError, match="integer class indices"):
         F.nll_loss(x, np.array([0.0, 1.0, 2.0]))
+
+
+def test_cross_entropy_target_check_for_every_integer_dtype_and_ignore_index():
+    x = Tensor(np.random.default_rng(1).standard_normal((4, 3)), requires_grad=True)
+    logp = stable_log_softmax(x.data)
+    expected = -logp[np.arange(4), [0, 2, 0, 2]].mean()
+    for dtype in (np.int8, np.int32, np.int64, np.uint8, np.uint64):
+        t = np.array([0, 2, 0, 2], dtype=dtype)
+        assert F.cross_entropy(x, t).item() == pytest.approx(expected, rel=1e-12), dtype
+        # ignore_index a class that no target is: the same loss; one that some are: left out
+        assert F.cross_entropy(x, t, ignore_index=1).item() == pytest.approx(expected, rel=1e-12)
+        assert F.cross_entropy(x, t, ignore_index=0).item() == pytest.approx(
+            -logp[[1, 3], [2, 2]].mean(), rel=1e-12)
+    for bad in (np.array([0, -1, 1, 2], np.int8), np.array([0, 3, 1, 2], np.uint8),
+                np.array([0, np.iinfo(np.int64).min, 1, 2])):
+        with pytest.raises(ValueError, match="out of range for 3 classes"):
+            F.cross_entropy(x, bad)
 
 
 def test_ignore_index_may_be_out_of_range():

@@ -394,3 +394,116 @@ def test_deepcopy_gives_independent_parameters():
     x = ag.randn(2, 3)
     c.load_state_dict(m.state_dict())
     np.testing.assert_array_equal(c(x).data, m(x).data)
+
+
+# -- where registered attributes live ----------------------------------------------------------
+# A parameter, buffer or submodule is kept in its registry (names, order) and as a plain
+# instance attribute (so reading it in forward is an ordinary lookup); the two must agree.
+
+def _registered_names_agree(m):
+    for key in ("_parameters", "_buffers", "_modules"):
+        for name, value in getattr(m, key).items():
+            assert vars(m)[name] is value, f"{key} '{name}' and the instance attribute differ"
+            assert getattr(m, name) is value
+
+
+def test_registered_attributes_are_instance_attributes_in_step_with_the_registries():
+    m = Model()
+    for sub in m.modules():
+        _registered_names_agree(sub)
+    assert vars(m.head)["weight"] is m.head._parameters["weight"]
+    assert vars(m)["encoder"] is m._modules["encoder"]
+    loss = nn.CrossEntropyLoss(weight=np.ones(2))
+    assert vars(loss)["weight"] is loss._buffers["weight"]
+    _registered_names_agree(loss)
+
+
+def test_replacing_and_deleting_keep_registry_and_attribute_in_step():
+    m = Model()
+    new = nn.Parameter(np.zeros((2, 4)))
+    m.head.weight = new
+    assert m.head.weight is new and m.head._parameters["weight"] is new
+    assert [n for n, _ in m.named_parameters()][-2:] == ["head.weight", "head.bias"], \
+        "a replaced parameter keeps its place in the order"
+    m.head.bias = None
+    assert m.head.bias is None and m.head._parameters["bias"] is None
+    assert [n for n, _ in m.head.named_parameters()] == ["weight"]
+    del m.head.weight
+    assert "weight" not in m.head._parameters and "weight" not in vars(m.head)
+    with pytest.raises(AttributeError, match="no attribute 'weight'"):
+        m.head.weight
+    m.head = nn.Linear(4, 3)
+    assert m._modules["head"] is m.head and vars(m)["head"] is m.head
+    del m.head
+    assert "head" not in m._modules and "head" not in vars(m)
+    assert [n for n, _ in m.named_children()] == ["encoder"]
+    _registered_names_agree(m)
+
+
+def test_an_attribute_moving_between_kinds_lives_in_one_place():
+    m = nn.Module()
+    m.x = 3                                     # plain
+    m.register_parameter("x", nn.Parameter([1.0]))
+    assert isinstance(m.x, nn.Parameter) and "x" in m._parameters
+    m.register_buffer("x", np.zeros(2))
+    assert "x" not in m._parameters and isinstance(m.x, Tensor) and "x" in m._buffers
+    m.x = np.ones(2)                            # a buffer stays a buffer
+    np.testing.assert_array_equal(m.x.data, np.ones(2))
+    assert m._buffers["x"] is m.x
+    m.add_module("x", nn.Identity())
+    assert "x" not in m._buffers and m._modules["x"] is m.x
+    m.x = nn.Parameter([2.0])
+    assert "x" not in m._modules and m._parameters["x"] is m.x
+    assert list(m.state_dict()) == ["x"]
+    _registered_names_agree(m)
+
+
+def test_state_dict_order_and_loading_are_unchanged_by_replacing_a_parameter():
+    m = Model()
+    names = list(m.state_dict())
+    m.encoder.fc.weight = nn.Parameter(np.ones((4, 3)))
+    assert list(m.state_dict()) == names
+    sd = {k: np.full(v.shape, 0.5) for k, v in m.state_dict().items()}
+    m.load_state_dict(sd)
+    np.testing.assert_array_equal(m.encoder.fc.weight.data, np.full((4, 3), 0.5))
+
+
+def test_containers_keep_their_numbered_children_as_attributes():
+    ml = nn.ModuleList([nn.Linear(1, 1), nn.Tanh()])
+    first = nn.ReLU()
+    ml.insert(0, first)
+    assert [type(m).__name__ for m in ml] == ["ReLU", "Linear", "Tanh"]
+    assert getattr(ml, "0") is first and getattr(ml, "2") is ml[2]
+    ml[1] = nn.Sigmoid()
+    assert getattr(ml, "1") is ml[1] and isinstance(ml[1], nn.Sigmoid)
+    _registered_names_agree(ml)
+    s = nn.Sequential(nn.Linear(2, 2), nn.ReLU())
+    _registered_names_agree(s)
+
+
+def test_a_registry_written_directly_is_still_found():
+    m = nn.Linear(2, 1)
+    p = nn.Parameter(np.zeros(1))
+    m._parameters["extra"] = p                  # bypasses __setattr__
+    assert m.extra is p
+    assert [n for n, _ in m.named_parameters()] == ["weight", "bias", "extra"]
+
+
+def test_deepcopy_and_pickle_keep_one_object_per_parameter():
+    import pickle
+    m = Model()
+    for c in (copy.deepcopy(m), pickle.loads(pickle.dumps(m))):
+        assert c.head.weight is c.head._parameters["weight"]
+        assert c.encoder is c._modules["encoder"]
+        assert c.head.weight is not m.head.weight
+        for sub in c.modules():
+            _registered_names_agree(sub)
+
+
+def test_a_module_name_with_a_slash_cannot_be_a_scope():
+    m = nn.Module()
+    m.add_module("a/b", nn.Identity())
+    m.forward = lambda x: getattr(m, "a/b")(x)
+    with pytest.raises(ValueError, match="name_scope"):
+        m(ag.randn(2))
+    assert ag.current_scope() == ""
