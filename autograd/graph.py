@@ -20,15 +20,21 @@ from a value is this small protocol:
     ._accumulate_grad(g, private)   add one sweep's gradient into `.grad` (`private`:
                                     no other .grad shares g's memory, no copy needed)
 
-A Scalar made by a built-in operation is its own node: one object per
-operation instead of two halves what a graph of Scalars costs (scalar.py).
-`.grad_fn` still gives a Node (a view of the Scalar, made on first access and
-kept), so everything that reads a graph reads it as above; Scalar graphs have
-their own backward (`_backward_floats`), which reads the node's fields from
-the Scalars themselves: `_fn` (the Function; None for a leaf, or for a value
-made by `Function.apply`, whose regular Node is in `_node`), the operands
-`_first` and `_second` (None: one operand), `_seq`, and `_pending`, where a
-gradient waits during a sweep.
+A value made by a built-in operation is its own node: one object per
+operation instead of a value, a node and a tuple of its inputs, which is most
+of what a small operation costs in time and in memory (scalar.py, tensor.py).
+Such a value keeps the node's fields itself: `_fn` (the Function; None for a
+leaf, or for a value whose node is a regular Node, in `_node`), the operands
+`_first` and `_second` (`_UNARY` for Tensors and None for Scalars: one
+operand), `_seq`, `saved_tensors`, `_pending`, where a gradient waits during a
+sweep, and the last sweep's gradients `_gout` and `_gin`. It is the ctx its
+operation's forward and backward get. `.grad_fn` still gives a Node (an
+`OutputNode`, a view of the value made on first access and kept), so
+everything that reads a graph reads it as above. A regular `Node` remains for
+what needs one: a user's own Function (its forward may set any attribute on
+ctx), a call with keywords, an operation with several outputs.
+Tensor graphs mix both kinds in one sweep (`_drain`); Scalar graphs have their
+own backward (`_backward_floats`).
 
 Global state (grad mode, the current name scope, anomaly detection) lives in
 `state`, read once per operation.
@@ -123,6 +129,62 @@ def freed_error(node):
         "call .backward(retain_graph=True) the first time")
 
 
+class _Unary:
+    """The `_second` of a Tensor made by an operation of one operand (None can be
+    an operand: `x[None]`)."""
+
+    __slots__ = ()
+
+    def __repr__(self):
+        return "<no second operand>"
+
+
+_UNARY = _Unary()
+
+
+class OutputNode(Node):
+    """`grad_fn` of a value that is its own node: that node, read through the value.
+
+    The value keeps its node's fields itself (see the module docstring); this
+    shows them as every Node does, for the visualiser and for anyone reading
+    the graph, and is a ctx for the operation's backward as the value is.
+    Made on first access and kept by the value, so `v.grad_fn is v.grad_fn`;
+    it keeps its value alive.
+    """
+
+    __slots__ = ("output",)
+    n_outputs = 1
+
+    def __init__(self, output):
+        self.output = output
+
+    fn = property(lambda self: self.output._fn)
+    inputs = property(lambda self: self.output._inputs)
+    scope = property(lambda self: self.output.scope)
+    seq = property(lambda self: self.output._seq)
+    pending = property(lambda self: self.output._pending)
+
+    @property
+    def saved_tensors(self):
+        return self.output.saved_tensors
+
+    @saved_tensors.setter
+    def saved_tensors(self, values):
+        self.output.saved_tensors = values
+
+    @property
+    def grad_outputs(self):
+        g = getattr(self.output, "_gout", None)
+        return None if g is None else (g,)
+
+    @property
+    def grad_inputs(self):
+        grads = getattr(self.output, "_gin", None)
+        if grads is not None and type(grads) is not tuple:    # one operand: kept as is
+            grads = self.output._gin = (grads,)
+        return grads
+
+
 def _needs_grad(x):
     """Whether an input is a value (Tensor or Scalar) that gradients flow into."""
     return getattr(x, "_value_type", None) is not None and x.requires_grad
@@ -184,8 +246,7 @@ def backward(root, grad, retain_graph=False):
     if type(grad) is float:                        # a Scalar graph
         _backward_floats(root, grad, retain_graph)
         return
-    node = root.grad_fn
-    if node is None:                               # backward from a leaf
+    if root._fn is None and root._node is None:    # backward from a leaf
         root._accumulate_grad(grad)
         return
     # The sweep makes no reference cycles, only gradients hung on nodes; the cyclic
@@ -194,20 +255,25 @@ def backward(root, grad, retain_graph=False):
     gc_was_enabled = gc.isenabled()
     gc.disable()
     try:
-        keepers, leaves, done = _sweep(node, root, grad)
+        keepers, leaves, done = _sweep(root, grad)
     finally:
         if gc_was_enabled:
             gc.enable()
     arrays = []                                    # (value, gradient array) for .grad
     for node, keeper in keepers.items():           # non-leaves that keep their .grad
-        if node.n_outputs == 1:
+        if type(node) is not Node:                 # a Tensor that is its own node
+            arrays.append((node, node._gout))
+        elif node.n_outputs == 1:
             arrays.append((keeper, node.grad_outputs[0]))
         else:
             arrays.extend((value, node.grad_outputs[value._output_nr])
                           for value in keeper if value is not None)
     if not state.records:
         for node in keepers:
-            node.grad_outputs = None
+            if type(node) is Node:
+                node.grad_outputs = None
+            else:
+                node._gout = None
     arrays.extend(leaves.values())
     # A gradient array can become a .grad as it is, without a copy, unless its memory
     # also reaches another .grad (c = a + b sends one array to both a and b)
@@ -235,26 +301,34 @@ def _repeated(items):
     return twice
 
 
-def _sweep(node, root, grad):
+def _sweep(root, grad):
     """The loop of `backward`: every node's Function.backward, newest node first.
 
-    The gradient summed so far for a node's output(s) waits on the node itself
-    (`node.pending`: an array, or a list for several outputs) until the node
-    comes out of the heap. Returns what backward writes at the end: {node: the
-    output(s) keeping their gradient}, {id(leaf): [leaf, summed gradient]} and
-    the nodes that ran.
+    A node is a regular Node or a Tensor that is its own node (see the module
+    docstring). The gradient summed so far for a node's output(s) waits on the
+    node itself (`node.pending`: an array, or a list for several outputs; a
+    Tensor's `_pending`) until the node comes out of the heap. Returns what
+    backward writes at the end: {node: the output(s) keeping their gradient (a
+    Tensor node: itself)}, {id(leaf): [leaf, summed gradient]} and the nodes
+    that ran.
     """
     keepers = {}                # node -> the output (list: outputs) whose .grad wants it
     owned = set()               # keys whose summed gradient is an array made here
     leaves = {}                 # id(leaf) -> [leaf, summed gradient]
     done = []                   # the nodes that ran, to free at the end
     heap = []
-    _arrive(node, root, grad, keepers, owned, heap)
+    if root._fn is not None:                       # its own node
+        root._pending = grad
+        heap.append((-root._seq, root))
+        if root._retains_grad:
+            keepers[root] = root
+    else:
+        _arrive(root._node, root, grad, keepers, owned, heap)
     try:
         _drain(heap, keepers, owned, leaves, done)
     except BaseException:
         for _, waiting in heap:                    # leave no gradient behind on a node
-            waiting.pending = None
+            _clear_pending(waiting)
         raise
     return keepers, leaves, done
 
@@ -267,41 +341,65 @@ def _drain(heap, keepers, owned, leaves, done):
     # A chain, where each node sends its gradient on to one node and nothing else
     # waits, needs no heap: a node reached while the heap is empty is held in `ahead`
     # and runs next, unless a newer node has joined the heap in the meantime.
+    # Both kinds of node meet here: a regular Node, and a Tensor that is its own
+    # node (its fields underscored, its operands in _first and _second).
     ahead = None
+    ahead_seq = 0
     try:
         while True:
             if ahead is not None:
                 node = ahead
                 ahead = None
-                if heap and heap[0][0] < -node.seq:
-                    node = heapq.heappushpop(heap, (-node.seq, node))[1]
+                if heap and heap[0][0] < -ahead_seq:
+                    node = heapq.heappushpop(heap, (-ahead_seq, node))[1]
             elif heap:
                 node = pop(heap)[1]
             else:
                 return
-            if node.saved_tensors is None:
-                raise freed_error(node)
-            g = node.pending
-            node.pending = None
-            if node.n_outputs == 1:
-                grad_outputs = (g,)
-                grads = node.fn.backward(node, g)
-            else:
-                grad_outputs = _fill_missing(node, g)
-                grads = node.fn.backward(node, *grad_outputs)
-            if type(grads) is not tuple:
-                grads = (grads,)
-            inputs = node.inputs
-            if len(grads) != len(inputs):
-                raise _count_error(node, grads)
-            if anomaly:
-                _check_backward(node, grad_outputs, grads)
-            if records:
-                node.grad_outputs = grad_outputs
-                node.grad_inputs = grads
-            else:                                  # only what a .grad write still needs
-                node.grad_outputs = grad_outputs if node in keepers else None
-                node.grad_inputs = None
+            if type(node) is Node:
+                if node.saved_tensors is None:
+                    raise freed_error(node)
+                g = node.pending
+                node.pending = None
+                if node.n_outputs == 1:
+                    grad_outputs = (g,)
+                    grads = node.fn.backward(node, g)
+                else:
+                    grad_outputs = _fill_missing(node, g)
+                    grads = node.fn.backward(node, *grad_outputs)
+                if type(grads) is not tuple:
+                    grads = (grads,)
+                inputs = node.inputs
+                if len(grads) != len(inputs):
+                    raise _count_error(node, grads)
+                if anomaly:
+                    _check_backward(node, grad_outputs, grads)
+                if records:
+                    node.grad_outputs = grad_outputs
+                    node.grad_inputs = grads
+                else:                              # only what a .grad write still needs
+                    node.grad_outputs = grad_outputs if node in keepers else None
+                    node.grad_inputs = None
+            else:                                  # a Tensor that is its own node
+                if node.saved_tensors is None:
+                    raise freed_error(node.grad_fn)
+                g = node._pending
+                node._pending = None
+                grads = node._fn.backward(node, g)
+                if type(grads) is not tuple:
+                    grads = (grads,)
+                second = node._second
+                inputs = (node._first,) if second is _UNARY else (node._first, second)
+                if len(grads) != len(inputs):
+                    raise _count_error(node.grad_fn, grads)
+                if anomaly:
+                    _check_backward(node.grad_fn, (g,), grads)
+                if records:
+                    node._gout = g
+                    node._gin = grads
+                else:                              # only what a .grad write still needs
+                    node._gout = g if node in keepers else None
+                    node._gin = None
             done.append(node)
             i = -1
             for inp in inputs:
@@ -314,7 +412,21 @@ def _drain(heap, keepers, owned, leaves, done):
                 data = inp.data
                 if type(gi) is not ndarray or gi.shape != data.shape or gi.dtype is not data.dtype:
                     gi = inp._conform_grad(gi, node, i)
-                nxt = inp.grad_fn
+                if inp._fn is not None:            # a Tensor that is its own node
+                    prev = inp._pending
+                    if prev is None:
+                        inp._pending = gi
+                        if ahead is None and not heap:
+                            ahead = inp
+                            ahead_seq = inp._seq
+                        else:
+                            push(heap, (-inp._seq, inp))
+                        if inp._retains_grad:
+                            keepers[inp] = inp
+                    else:
+                        inp._pending = _sum(prev, gi, id(inp), owned)
+                    continue
+                nxt = inp._node
                 if nxt is None:                    # a leaf: summed, added to .grad at the end
                     entry = leaves.get(id(inp))
                     if entry is None:
@@ -327,6 +439,7 @@ def _drain(heap, keepers, owned, leaves, done):
                         nxt.pending = gi
                         if ahead is None and not heap:
                             ahead = nxt
+                            ahead_seq = nxt.seq
                         else:
                             push(heap, (-nxt.seq, nxt))
                         if inp._retains_grad:
@@ -337,8 +450,15 @@ def _drain(heap, keepers, owned, leaves, done):
                     _arrive(nxt, inp, gi, keepers, owned, heap)
     except BaseException:
         if ahead is not None:                      # _sweep clears what waits in the heap
-            ahead.pending = None
+            _clear_pending(ahead)
         raise
+
+
+def _clear_pending(node):
+    if type(node) is Node:
+        node.pending = None
+    else:
+        node._pending = None
 
 
 def _backward_floats(root, grad, retain_graph):
