@@ -24,7 +24,7 @@ import math
 import numbers
 
 from .function import Function, _check_forward
-from .graph import OutputNode, _sequence, state
+from .graph import OutputNode, _sequence, state, value_grad_fn
 from .graph import backward as _backward
 
 _INF = math.inf
@@ -382,16 +382,7 @@ class Scalar:
         return s
 
     # -- the node --------------------------------------------------------------
-    @property
-    def grad_fn(self):
-        """The operation that made this Scalar (a Node), or None for a leaf."""
-        if self._fn is None:
-            return self._node
-        try:
-            return self._node
-        except AttributeError:       # a built-in operation's node, asked for the first time
-            node = self._node = ScalarNode(self)
-            return node
+    grad_fn = property(value_grad_fn)
 
     @property
     def is_leaf(self):
@@ -468,3 +459,6 @@ class ScalarNode(OutputNode):
     a = property(lambda self: self.output.a)
     b = property(lambda self: self.output.b)
     out = property(lambda self: self.output.out)
+
+
+Scalar._node_view = ScalarNode     # grad_fn of a Scalar made by a built-in operation

@@ -3,17 +3,19 @@
 The class is thin: every operator and method hands its work to an operation
 in `autograd/ops`, whose `forward` and `backward` sit side by side.
 
-One object per operation. A Tensor made by an operator or a method with one
-or two operands (`+`, `*`, `tanh`, `reshape`, `x[i]`, ...) is also that
+One object per operation. A Tensor made by an operator or by a method whose
+operation takes the tensor and at most one more operand (`+`, `*`, `@`, `-x`,
+`tanh`, `exp`, `reshape`, `permute`, `.T`, `x[i]`, `to`, ...) is also that
 operation's node, and the `ctx` its forward and backward get: it keeps the
 Function (`_fn`), the operands as given (`_first`, `_second`), what forward
 saved (`saved_tensors`), its place in the order of operations (`_seq`) and
 the gradients of the last backward (`_gout`, `_gin`). A small operation's
-cost is mostly bookkeeping, and a separate node and tuple of inputs were a
-third of it. `grad_fn` shows the node as every node looks (an `OutputNode`,
+cost is mostly bookkeeping, and a separate node and tuple of inputs were
+about a fifth of it. `grad_fn` shows the node as every node looks (an `OutputNode`,
 made on first access and kept). Operations with several outputs (`unbind`,
-`split`), calls with keywords and a user's own Function get a regular `Node`
-as ctx, kept in `_node`; backward walks both kinds (graph.py).
+`split`), those called with keywords (the reductions, `clip`), the ones
+reached through `Function.apply` and a user's own Function get a regular
+`Node` as ctx, kept in `_node`; backward walks both kinds (graph.py).
 """
 
 import numbers
@@ -22,7 +24,7 @@ import numpy as np
 
 from . import graph
 from .function import _check_forward, _explained
-from .graph import _UNARY, OutputNode, _sequence, state
+from .graph import _UNARY, OutputNode, _sequence, state, value_grad_fn
 from .ops import sum_to
 from .ops import elementwise as ew
 from .ops import linalg, reduce
@@ -263,16 +265,7 @@ class Tensor:
         return t
 
     # -- the node ---------------------------------------------------------------
-    @property
-    def grad_fn(self):
-        """The operation that made this tensor (a Node), or None for a leaf."""
-        if self._fn is None:
-            return self._node
-        try:
-            return self._node
-        except AttributeError:       # its own node, asked for the first time
-            node = self._node = OutputNode(self)
-            return node
+    grad_fn = property(value_grad_fn)
 
     @property
     def _inputs(self):
@@ -288,7 +281,12 @@ class Tensor:
 
     @property
     def needs_input_grad(self):
-        return tuple([getattr(x, "requires_grad", False) for x in self._inputs])
+        if self._fn is None:
+            return tuple([getattr(x, "requires_grad", False) for x in self._inputs])
+        first, second = self._first, self._second     # written out: Mul's backward asks
+        if second is _UNARY:
+            return (getattr(first, "requires_grad", False),)
+        return getattr(first, "requires_grad", False), getattr(second, "requires_grad", False)
 
     # -- the graph protocol (see graph.py) -----------------------------------
     def _conform_grad(self, g, node, i):
@@ -570,7 +568,7 @@ class Tensor:
         if any(not -n <= d < n for d in dims) or sorted(d % n for d in dims) != list(range(n)):
             raise ValueError(f"permute: dims {dims} must be a reordering of the {self.ndim} "
                              f"dimensions of a tensor of shape {self.shape}")
-        return shape_ops.Permute.apply(self, tuple(d % self.ndim for d in dims))
+        return _with_constant(shape_ops.Permute, self, tuple(d % self.ndim for d in dims))
 
     def transpose(self, dim0, dim1):
         """Swap two dimensions (PyTorch's meaning, not numpy's)."""
@@ -580,12 +578,13 @@ class Tensor:
                 raise ValueError(f"transpose: dimension {d} is out of range for shape {self.shape}")
         dims = list(range(n))
         dims[dim0], dims[dim1] = dims[dim1], dims[dim0]
-        return shape_ops.Permute.apply(self, tuple(dims))
+        return _with_constant(shape_ops.Permute, self, tuple(dims))
 
     @property
     def T(self):
         n = self.data.ndim
-        return self if n < 2 else _with_constant(shape_ops.Permute, self, tuple(range(n - 1, -1, -1)))
+        return self if n < 2 else _with_constant(shape_ops.Permute, self,
+                                                  tuple(range(n - 1, -1, -1)))
 
     def squeeze(self, dim=None):
         shp = self.data.shape
@@ -684,3 +683,4 @@ class Tensor:
 
 
 Tensor._value_type = Tensor
+Tensor._node_view = OutputNode     # grad_fn of a Tensor that is its own node
