@@ -161,7 +161,7 @@ def _wrap_outputs(cls, ctx, kind, args, outs, record):
         ctx.n_outputs = len(results)
         ctx.output_meta = tuple((np.shape(o), np.asarray(o).dtype) for o in outs)
         for i, r in enumerate(results):
-            r.grad_fn = ctx
+            r._node = ctx
             r._output_nr = i
             r.requires_grad = True
     if state.anomaly:

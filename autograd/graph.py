@@ -20,15 +20,23 @@ from a value is this small protocol:
     ._accumulate_grad(g, private)   add one sweep's gradient into `.grad` (`private`:
                                     no other .grad shares g's memory, no copy needed)
 
-A Scalar made by a built-in operation is its own node: one object per
-operation instead of two halves what a graph of Scalars costs (scalar.py).
-`.grad_fn` still gives a Node (a view of the Scalar, made on first access and
-kept), so everything that reads a graph reads it as above; Scalar graphs have
-their own backward (`_backward_floats`), which reads the node's fields from
-the Scalars themselves: `_fn` (the Function; None for a leaf, or for a value
-made by `Function.apply`, whose regular Node is in `_node`), the operands
-`_first` and `_second` (None: one operand), `_seq`, and `_pending`, where a
-gradient waits during a sweep.
+A value made by a built-in operation through its own class (Scalar's and
+Tensor's operators and methods of one or two operands) is its own node: one
+object per operation instead of a value, a node and a tuple of its inputs,
+which is most of what a small operation costs in time and in memory
+(scalar.py, tensor.py). Such a value keeps the node's fields itself: `_fn`
+(the Function; None for a leaf, or for a value whose node is a regular Node,
+kept in `_node`), the operands as given in `_first` and `_second` (one
+operand: `_second` is `_UNARY` for a Tensor, None for a Scalar), `_seq`,
+`saved_tensors`, `_pending` (where its gradient waits during a sweep; a
+Node's has the same name) and the last sweep's gradients `_gout` and `_gin`.
+It is the ctx its operation's forward and backward get. `.grad_fn` still
+gives a Node (an `OutputNode`, a view of the value made on first access and
+kept), so everything that reads a graph reads it as above. `Function.apply`
+makes a regular `Node`, for what needs one: a user's own Function (its
+forward may set any attribute on ctx), a call with keywords, an operation
+with several outputs. A Tensor backward meets both kinds in one loop
+(`_drain`); Scalar graphs have their own (`_backward_floats`).
 
 Global state (grad mode, the current name scope, anomaly detection) lives in
 `state`, read once per operation.
@@ -72,8 +80,10 @@ class Node:
     PyTorch; what backward needs goes through `save_for_backward`.
     """
 
-    __slots__ = ("fn", "inputs", "saved_tensors", "scope", "seq", "n_outputs",
-                 "grad_outputs", "grad_inputs", "pending", "__dict__", "__weakref__")
+    # `_seq` and `_pending` have the names a Tensor that is its own node gives them,
+    # so that backward reads both kinds of node alike
+    __slots__ = ("fn", "inputs", "saved_tensors", "scope", "_seq", "n_outputs",
+                 "grad_outputs", "grad_inputs", "_pending", "__dict__", "__weakref__")
     output_meta = None          # a node with several outputs: ((shape, dtype) per output)
 
     def __init__(self, fn):
@@ -81,11 +91,21 @@ class Node:
         self.fn = fn
         self.saved_tensors = ()
         self.scope = state.scope
-        self.seq = next(_sequence)
+        self._seq = next(_sequence)
         self.n_outputs = 1
         self.grad_outputs = None
         self.grad_inputs = None
-        self.pending = None     # during a backward sweep: the gradient summed so far
+        self._pending = None    # during a backward sweep: the gradient summed so far
+
+    @property
+    def seq(self):
+        """The order in which the nodes were made (an input's node is older)."""
+        return self._seq
+
+    @property
+    def pending(self):
+        """During a backward sweep, the gradient summed so far (a list: one per output)."""
+        return self._pending
 
     # -- the PyTorch ctx protocol -------------------------------------------
     def save_for_backward(self, *values):
@@ -121,6 +141,74 @@ def freed_error(node):
         f"{node.name}: trying to backward through the graph a second time "
         "(its saved values were freed by the first backward); "
         "call .backward(retain_graph=True) the first time")
+
+
+class _Unary:
+    """The `_second` of a Tensor made by an operation of one operand (None can be
+    an operand: `x[None]`)."""
+
+    __slots__ = ()
+
+    def __repr__(self):
+        return "<no second operand>"
+
+
+_UNARY = _Unary()
+
+
+class OutputNode(Node):
+    """`grad_fn` of a value that is its own node: that node, read through the value.
+
+    The value keeps its node's fields itself (see the module docstring); this
+    shows them as every Node does, for the visualiser and for anyone reading
+    the graph, and is a ctx for the operation's backward as the value is.
+    Made on first access and kept by the value, so `v.grad_fn is v.grad_fn`;
+    it keeps its value alive.
+    """
+
+    __slots__ = ("output",)
+    n_outputs = 1
+
+    def __init__(self, output):
+        self.output = output
+
+    fn = property(lambda self: self.output._fn)
+    inputs = property(lambda self: self.output._inputs)
+    scope = property(lambda self: self.output.scope)
+    seq = property(lambda self: self.output._seq)
+    pending = property(lambda self: self.output._pending)
+
+    @property
+    def saved_tensors(self):
+        return self.output.saved_tensors
+
+    @saved_tensors.setter
+    def saved_tensors(self, values):
+        self.output.saved_tensors = values
+
+    @property
+    def grad_outputs(self):
+        g = getattr(self.output, "_gout", None)
+        return None if g is None else (g,)
+
+    @property
+    def grad_inputs(self):
+        grads = getattr(self.output, "_gin", None)
+        if grads is not None and type(grads) is not tuple:    # one operand: kept as is
+            grads = self.output._gin = (grads,)
+        return grads
+
+
+def value_grad_fn(value):
+    """`grad_fn` of a Tensor or Scalar: the Node that made it, or None for a leaf.
+    A value that is its own node gets its view (`_node_view(value)`) on first access."""
+    if value._fn is None:
+        return value._node
+    try:
+        return value._node
+    except AttributeError:       # its own node, asked for the first time
+        node = value._node = value._node_view(value)
+        return node
 
 
 def _needs_grad(x):
@@ -184,8 +272,7 @@ def backward(root, grad, retain_graph=False):
     if type(grad) is float:                        # a Scalar graph
         _backward_floats(root, grad, retain_graph)
         return
-    node = root.grad_fn
-    if node is None:                               # backward from a leaf
+    if root._fn is None and root._node is None:    # backward from a leaf
         root._accumulate_grad(grad)
         return
     # The sweep makes no reference cycles, only gradients hung on nodes; the cyclic
@@ -194,20 +281,25 @@ def backward(root, grad, retain_graph=False):
     gc_was_enabled = gc.isenabled()
     gc.disable()
     try:
-        keepers, leaves, done = _sweep(node, root, grad)
+        keepers, leaves, done = _sweep(root, grad)
     finally:
         if gc_was_enabled:
             gc.enable()
     arrays = []                                    # (value, gradient array) for .grad
     for node, keeper in keepers.items():           # non-leaves that keep their .grad
-        if node.n_outputs == 1:
+        if type(node) is not Node:                 # a Tensor that is its own node
+            arrays.append((node, node._gout))
+        elif node.n_outputs == 1:
             arrays.append((keeper, node.grad_outputs[0]))
         else:
             arrays.extend((value, node.grad_outputs[value._output_nr])
                           for value in keeper if value is not None)
     if not state.records:
         for node in keepers:
-            node.grad_outputs = None
+            if type(node) is Node:
+                node.grad_outputs = None
+            else:
+                node._gout = None
     arrays.extend(leaves.values())
     # A gradient array can become a .grad as it is, without a copy, unless its memory
     # also reaches another .grad (c = a + b sends one array to both a and b)
@@ -235,26 +327,28 @@ def _repeated(items):
     return twice
 
 
-def _sweep(node, root, grad):
+def _sweep(root, grad):
     """The loop of `backward`: every node's Function.backward, newest node first.
 
-    The gradient summed so far for a node's output(s) waits on the node itself
-    (`node.pending`: an array, or a list for several outputs) until the node
-    comes out of the heap. Returns what backward writes at the end: {node: the
-    output(s) keeping their gradient}, {id(leaf): [leaf, summed gradient]} and
-    the nodes that ran.
+    A node is a regular Node or a Tensor that is its own node (see the module
+    docstring). The gradient summed so far for a node's output(s) waits on the
+    node itself (`node._pending`: an array, or a list for several outputs)
+    until the node comes out of the heap. Returns what
+    backward writes at the end: {node: the output(s) keeping their gradient (a
+    Tensor node: itself)}, {id(leaf): [leaf, summed gradient]} and the nodes
+    that ran.
     """
     keepers = {}                # node -> the output (list: outputs) whose .grad wants it
     owned = set()               # keys whose summed gradient is an array made here
     leaves = {}                 # id(leaf) -> [leaf, summed gradient]
     done = []                   # the nodes that ran, to free at the end
     heap = []
-    _arrive(node, root, grad, keepers, owned, heap)
+    _arrive(root if root._fn is not None else root._node, root, grad, keepers, owned, heap)
     try:
         _drain(heap, keepers, owned, leaves, done)
     except BaseException:
         for _, waiting in heap:                    # leave no gradient behind on a node
-            waiting.pending = None
+            waiting._pending = None
         raise
     return keepers, leaves, done
 
@@ -267,41 +361,60 @@ def _drain(heap, keepers, owned, leaves, done):
     # A chain, where each node sends its gradient on to one node and nothing else
     # waits, needs no heap: a node reached while the heap is empty is held in `ahead`
     # and runs next, unless a newer node has joined the heap in the meantime.
+    # Both kinds of node meet here: a regular Node, and a Tensor that is its own
+    # node (its fields underscored, its operands in _first and _second).
     ahead = None
     try:
         while True:
             if ahead is not None:
                 node = ahead
                 ahead = None
-                if heap and heap[0][0] < -node.seq:
-                    node = heapq.heappushpop(heap, (-node.seq, node))[1]
+                if heap and heap[0][0] < -node._seq:
+                    node = heapq.heappushpop(heap, (-node._seq, node))[1]
             elif heap:
                 node = pop(heap)[1]
             else:
                 return
             if node.saved_tensors is None:
-                raise freed_error(node)
-            g = node.pending
-            node.pending = None
-            if node.n_outputs == 1:
-                grad_outputs = (g,)
-                grads = node.fn.backward(node, g)
-            else:
-                grad_outputs = _fill_missing(node, g)
-                grads = node.fn.backward(node, *grad_outputs)
-            if type(grads) is not tuple:
-                grads = (grads,)
-            inputs = node.inputs
-            if len(grads) != len(inputs):
-                raise _count_error(node, grads)
-            if anomaly:
-                _check_backward(node, grad_outputs, grads)
-            if records:
-                node.grad_outputs = grad_outputs
-                node.grad_inputs = grads
-            else:                                  # only what a .grad write still needs
-                node.grad_outputs = grad_outputs if node in keepers else None
-                node.grad_inputs = None
+                raise freed_error(node if type(node) is Node else node.grad_fn)
+            g = node._pending
+            node._pending = None
+            if type(node) is Node:
+                if node.n_outputs == 1:
+                    grad_outputs = (g,)
+                    grads = node.fn.backward(node, g)
+                else:
+                    grad_outputs = _fill_missing(node, g)
+                    grads = node.fn.backward(node, *grad_outputs)
+                if type(grads) is not tuple:
+                    grads = (grads,)
+                inputs = node.inputs
+                if len(grads) != len(inputs):
+                    raise _count_error(node, grads)
+                if anomaly:
+                    _check_backward(node, grad_outputs, grads)
+                if records:
+                    node.grad_outputs = grad_outputs
+                    node.grad_inputs = grads
+                else:                              # only what a .grad write still needs
+                    node.grad_outputs = grad_outputs if node in keepers else None
+                    node.grad_inputs = None
+            else:                                  # a Tensor that is its own node
+                grads = node._fn.backward(node, g)
+                if type(grads) is not tuple:
+                    grads = (grads,)
+                second = node._second
+                inputs = (node._first,) if second is _UNARY else (node._first, second)
+                if len(grads) != len(inputs):
+                    raise _count_error(node.grad_fn, grads)
+                if anomaly:
+                    _check_backward(node.grad_fn, (g,), grads)
+                if records:
+                    node._gout = g
+                    node._gin = grads
+                else:                              # only what a .grad write still needs
+                    node._gout = g if node in keepers else None
+                    node._gin = None
             done.append(node)
             i = -1
             for inp in inputs:
@@ -314,30 +427,35 @@ def _drain(heap, keepers, owned, leaves, done):
                 data = inp.data
                 if type(gi) is not ndarray or gi.shape != data.shape or gi.dtype is not data.dtype:
                     gi = inp._conform_grad(gi, node, i)
-                nxt = inp.grad_fn
-                if nxt is None:                    # a leaf: summed, added to .grad at the end
-                    entry = leaves.get(id(inp))
-                    if entry is None:
-                        leaves[id(inp)] = [inp, gi]
-                    else:
-                        entry[1] = _sum(entry[1], gi, id(inp), owned)
-                elif nxt.n_outputs == 1:           # _arrive, inlined for the usual case
-                    prev = nxt.pending
-                    if prev is None:
-                        nxt.pending = gi
-                        if ahead is None and not heap:
-                            ahead = nxt
-                        else:
-                            push(heap, (-nxt.seq, nxt))
-                        if inp._retains_grad:
-                            keepers[nxt] = inp
-                    else:
-                        nxt.pending = _sum(prev, gi, nxt, owned)
+                if inp._fn is not None:            # a Tensor that is its own node
+                    nxt = inp
                 else:
-                    _arrive(nxt, inp, gi, keepers, owned, heap)
+                    nxt = inp._node
+                    if nxt is None:                # a leaf: summed, added to .grad at the end
+                        entry = leaves.get(id(inp))
+                        if entry is None:
+                            leaves[id(inp)] = [inp, gi]
+                        else:
+                            entry[1] = _sum(entry[1], gi, id(inp), owned)
+                        continue
+                    if nxt.n_outputs != 1:
+                        _arrive(nxt, inp, gi, keepers, owned, heap)
+                        continue
+                # _arrive, inlined for a node with one output
+                prev = nxt._pending
+                if prev is None:
+                    nxt._pending = gi
+                    if ahead is None and not heap:
+                        ahead = nxt
+                    else:
+                        push(heap, (-nxt._seq, nxt))
+                    if inp._retains_grad:
+                        keepers[nxt] = inp
+                else:
+                    nxt._pending = _sum(prev, gi, id(nxt), owned)
     except BaseException:
         if ahead is not None:                      # _sweep clears what waits in the heap
-            ahead.pending = None
+            ahead._pending = None
         raise
 
 
@@ -463,7 +581,7 @@ def _sweep_floats(ops):
             _check_backward(value.grad_fn, (g,), grads if type(grads) is tuple else (grads,))
         if records:
             value._gout = g
-            value._gin = grads         # a float for one operand (ScalarNode makes the tuple)
+            value._gin = grads         # a float for one operand (OutputNode makes the tuple)
         else:
             value._gout = value._gin = None
         first, second = value._first, value._second
@@ -513,23 +631,24 @@ def _count_error(node, grads):
 
 
 def _arrive(node, value, g, keepers, owned, heap):
-    """Gradient `g` of `value`, an output of `node`, joins what waits at `node`."""
-    if node.n_outputs == 1:
-        prev = node.pending
+    """Gradient `g` of `value`, an output of `node`, joins what waits at `node`
+    (`value` itself, for a Tensor that is its own node)."""
+    if node is value or node.n_outputs == 1:
+        prev = node._pending
         if prev is None:
-            node.pending = g
-            heapq.heappush(heap, (-node.seq, node))
+            node._pending = g
+            heapq.heappush(heap, (-node._seq, node))
             if value._retains_grad:
                 keepers[node] = value
         else:
-            node.pending = _sum(prev, g, node, owned)
+            node._pending = _sum(prev, g, id(node), owned)
         return
     k = value._output_nr
-    grads = node.pending
+    grads = node._pending
     if grads is None:
-        grads = node.pending = [None] * node.n_outputs
-        heapq.heappush(heap, (-node.seq, node))
-    grads[k] = g if grads[k] is None else _sum(grads[k], g, (node, k), owned)
+        grads = node._pending = [None] * node.n_outputs
+        heapq.heappush(heap, (-node._seq, node))
+    grads[k] = g if grads[k] is None else _sum(grads[k], g, (id(node), k), owned)
     if value._retains_grad:
         keepers.setdefault(node, [None] * node.n_outputs)[k] = value
 

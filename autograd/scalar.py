@@ -24,7 +24,7 @@ import math
 import numbers
 
 from .function import Function, _check_forward
-from .graph import Node, _sequence, state
+from .graph import OutputNode, _sequence, state, value_grad_fn
 from .graph import backward as _backward
 
 _INF = math.inf
@@ -382,16 +382,7 @@ class Scalar:
         return s
 
     # -- the node --------------------------------------------------------------
-    @property
-    def grad_fn(self):
-        """The operation that made this Scalar (a Node), or None for a leaf."""
-        if self._fn is None:
-            return self._node
-        try:
-            return self._node
-        except AttributeError:       # a built-in operation's node, asked for the first time
-            node = self._node = ScalarNode(self)
-            return node
+    grad_fn = property(value_grad_fn)
 
     @property
     def is_leaf(self):
@@ -458,48 +449,16 @@ class Scalar:
 Scalar._value_type = Scalar
 
 
-class ScalarNode(Node):
-    """`grad_fn` of a Scalar made by a built-in operation: its node, read through it.
+class ScalarNode(OutputNode):
+    """`grad_fn` of a Scalar made by a built-in operation: its node, read through it
+    (graph.OutputNode), with the floats its forward kept for its backward (viz
+    replays it)."""
 
-    The Scalar keeps its node's fields itself (see the module docstring); this
-    shows them as every Node does, for the visualiser and for anyone reading
-    the graph, and is a ctx for the operation's backward as the Scalar is.
-    Made on first access and kept by the Scalar, so `s.grad_fn is s.grad_fn`;
-    it keeps its Scalar alive.
-    """
+    __slots__ = ()
 
-    __slots__ = ("output",)
-    n_outputs = 1
-
-    def __init__(self, output):
-        self.output = output
-
-    fn = property(lambda self: self.output._fn)
-    inputs = property(lambda self: self.output._inputs)
-    scope = property(lambda self: self.output.scope)
-    seq = property(lambda self: self.output._seq)
-
-    @property
-    def saved_tensors(self):
-        return self.output.saved_tensors
-
-    @saved_tensors.setter
-    def saved_tensors(self, values):
-        self.output.saved_tensors = values
-
-    @property
-    def grad_outputs(self):
-        g = getattr(self.output, "_gout", None)
-        return None if g is None else (g,)
-
-    @property
-    def grad_inputs(self):
-        grads = getattr(self.output, "_gin", None)
-        if grads is not None and type(grads) is not tuple:    # one operand: kept as a float
-            grads = self.output._gin = (grads,)
-        return grads
-
-    # what the operation's forward kept on its ctx, for its backward (viz replays it)
     a = property(lambda self: self.output.a)
     b = property(lambda self: self.output.b)
     out = property(lambda self: self.output.out)
+
+
+Scalar._node_view = ScalarNode     # grad_fn of a Scalar made by a built-in operation

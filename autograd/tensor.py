@@ -2,6 +2,20 @@
 
 The class is thin: every operator and method hands its work to an operation
 in `autograd/ops`, whose `forward` and `backward` sit side by side.
+
+One object per operation. A Tensor made by an operator or by a method whose
+operation takes the tensor and at most one more operand (`+`, `*`, `@`, `-x`,
+`tanh`, `exp`, `reshape`, `permute`, `.T`, `x[i]`, `to`, ...) is also that
+operation's node, and the `ctx` its forward and backward get: it keeps the
+Function (`_fn`), the operands as given (`_first`, `_second`), what forward
+saved (`saved_tensors`), its place in the order of operations (`_seq`) and
+the gradients of the last backward (`_gout`, `_gin`). A small operation's
+cost is mostly bookkeeping, and a separate node and tuple of inputs were
+about a fifth of it. `grad_fn` shows the node as every node looks (an `OutputNode`,
+made on first access and kept). Operations with several outputs (`unbind`,
+`split`), those called with keywords (the reductions, `clip`), the ones
+reached through `Function.apply` and a user's own Function get a regular
+`Node` as ctx, kept in `_node`; backward walks both kinds (graph.py).
 """
 
 import itertools
@@ -10,8 +24,8 @@ import numbers
 import numpy as np
 
 from . import graph
-from .function import apply1, apply2
-from .graph import state
+from .function import _check_forward, _explained
+from .graph import _UNARY, OutputNode, _sequence, state, value_grad_fn
 from .ops import sum_to
 from .ops import elementwise as ew
 from .ops import linalg, reduce
@@ -120,22 +134,106 @@ def _operator(fn, symbol, reflected=False):
     """
     def method(self, other, fn=fn, reflected=reflected):
         t = type(other)
-        if not (t is Tensor or t is _ndarray and other.dtype.kind in "biufc"
-                or t is float or t is int):
+        if t is Tensor:
+            y = other.data
+            record = self.requires_grad or other.requires_grad
+        elif t is _ndarray and other.dtype.kind in "biufc" or t is float or t is int:
+            y = other
+            record = self.requires_grad
+        else:
             other = _operand(other)
             if other is None:
                 return NotImplemented
-        return apply2(fn, other, self) if reflected else apply2(fn, self, other)
+            if isinstance(other, Tensor):          # a subclass (Parameter)
+                y = other.data
+                record = self.requires_grad or other.requires_grad
+            elif getattr(other, "_value_type", None) is not None:
+                return fn.apply(self, other)       # a Scalar: refused there, naming the mix
+            else:                                  # converted: a numpy number, a list
+                y = other
+                record = self.requires_grad
+        out = _new(Tensor)
+        out.saved_tensors = ()
+        try:
+            if reflected:
+                data = fn.forward(out, y, self.data)
+            else:
+                data = fn.forward(out, self.data, y)
+        except (ValueError, TypeError, IndexError) as exc:
+            raise _explained(fn, (other, self) if reflected else (self, other), {}, exc) from None
+        if reflected:
+            return _recorded(out, data, fn, other, self, record)
+        return _recorded(out, data, fn, self, other, record)
 
     method.__doc__ = f"other {symbol} self" if reflected else f"self {symbol} other"
     return method
 
 
+def _function(fn):
+    """The method behind `self.<name>()`, an operation of one operand (see `_operator`)."""
+    def method(self, fn=fn):
+        out = _new(Tensor)
+        out.saved_tensors = ()
+        try:
+            data = fn.forward(out, self.data)
+        except (ValueError, TypeError, IndexError) as exc:
+            raise _explained(fn, (self,), {}, exc) from None
+        return _recorded(out, data, fn, self, _UNARY, self.requires_grad)
+
+    method.__doc__ = fn.__doc__
+    return method
+
+
+def _with_constant(fn, self, arg):
+    """`fn.apply(self, arg)` for an `arg` that is not a value (a shape, an index, a dtype)."""
+    out = _new(Tensor)
+    out.saved_tensors = ()
+    try:
+        data = fn.forward(out, self.data, arg)
+    except (ValueError, TypeError, IndexError) as exc:
+        raise _explained(fn, (self, arg), {}, exc) from None
+    return _recorded(out, data, fn, self, arg, self.requires_grad)
+
+
+def _recorded(out, data, fn, first, second, record):
+    """`out`, whose forward has run with it as ctx and returned `data`, made the node
+    of `fn` on its operands (`second` _UNARY: one operand) when one of them needs a
+    gradient and grad mode is on; else a constant, which refers to nothing."""
+    out.data = data if type(data) is _ndarray else np.asarray(data)
+    out.grad = out.label = None
+    out.scope = state.scope
+    out._retains_grad = False
+    out._output_nr = 0
+    out._pending = None
+    if record and state.grad_enabled:
+        out.requires_grad = True
+        out._fn = fn
+        out._first = first
+        out._second = second
+        out._seq = next(_sequence)
+    else:
+        out.requires_grad = False
+        out._fn = out._node = None
+        out.saved_tensors = ()          # nothing to keep alive for a backward
+    if state.anomaly:
+        _check_forward(fn, out, (first,) if second is _UNARY else (first, second), out)
+    return out
+
+
 class Tensor:
     """A numpy array in the graph. See the module docstring of `autograd`."""
 
-    __slots__ = ("data", "grad", "requires_grad", "grad_fn", "label", "scope",
-                 "_retains_grad", "_output_nr", "__weakref__")
+    __slots__ = ("data", "grad", "requires_grad", "label", "scope",
+                 "_retains_grad", "_output_nr",
+                 "saved_tensors",   # ctx: what forward saved; None once freed
+                 "_fn",             # the operation's Function; None for a leaf, or for
+                                    # a Tensor whose node is a regular Node (in _node)
+                 "_first", "_second",   # the operands as given; _second _UNARY: one
+                 "_seq",            # the order of operations (Node.seq)
+                 "_pending",        # during a backward sweep: its gradient summed so far
+                 "_gout", "_gin",   # the last sweep's gradients (grad_outputs[0], grad_inputs)
+                 "_node",           # grad_fn, once asked for (an OutputNode), or a Node
+                 "__weakref__")
     __array_ufunc__ = None       # numpy defers to our reflected operators
     __hash__ = object.__hash__   # == is elementwise, identity is the hash
 
@@ -143,7 +241,7 @@ class Tensor:
         self.data = _to_array(data, dtype)
         self.grad = None
         self.requires_grad = False
-        self.grad_fn = None
+        self._fn = self._node = None
         self.label = label
         self.scope = state.scope
         self._retains_grad = False
@@ -153,17 +251,43 @@ class Tensor:
 
     @staticmethod
     def _from_op(out, node=None):
-        """A new tensor holding `out`; made by `node` (and so requiring grad) if given."""
+        """A new tensor holding `out`; made by `node` (a regular Node, and so
+        requiring grad) if given."""
         t = _new(Tensor)
         t.data = out if type(out) is np.ndarray else np.asarray(out)
         t.grad = None
         t.requires_grad = node is not None
-        t.grad_fn = node
+        t._fn = None
+        t._node = node
         t.label = None
         t.scope = state.scope
         t._retains_grad = False
         t._output_nr = 0
         return t
+
+    # -- the node ---------------------------------------------------------------
+    grad_fn = property(value_grad_fn)
+
+    @property
+    def _inputs(self):
+        """The operands of the operation that made this tensor, as given."""
+        if self._fn is None:
+            return () if self._node is None else self._node.inputs
+        second = self._second
+        return (self._first,) if second is _UNARY else (self._first, second)
+
+    # ctx, for the built-in operations whose node this tensor is
+    def save_for_backward(self, *values):
+        self.saved_tensors = values
+
+    @property
+    def needs_input_grad(self):
+        if self._fn is None:
+            return tuple([getattr(x, "requires_grad", False) for x in self._inputs])
+        first, second = self._first, self._second     # written out: Mul's backward asks
+        if second is _UNARY:
+            return (getattr(first, "requires_grad", False),)
+        return getattr(first, "requires_grad", False), getattr(second, "requires_grad", False)
 
     # -- the graph protocol (see graph.py) -----------------------------------
     def _conform_grad(self, g, node, i):
@@ -173,6 +297,8 @@ class Tensor:
         if g.shape != data.shape:
             reduced = sum_to(g, data.shape)
             if reduced is None:
+                if type(node) is Tensor:             # a Tensor that is its own node
+                    node = node.grad_fn
                 raise RuntimeError(
                     f"{node.name}: backward returned a gradient of shape {g.shape} for input {i}, "
                     f"which has shape {data.shape}")
@@ -195,7 +321,7 @@ class Tensor:
     # -- attributes ---------------------------------------------------------
     @property
     def is_leaf(self):
-        return self.grad_fn is None
+        return self._fn is None and self._node is None
 
     @property
     def shape(self):
@@ -275,14 +401,14 @@ class Tensor:
         if flag and self.data.dtype.kind not in "fc":
             raise TypeError(f"requires_grad: only float tensors can require gradients, this one has "
                             f"dtype {self.data.dtype}; make it with a float dtype")
-        if not flag and self.grad_fn is not None:
+        if not flag and not self.is_leaf:
             raise RuntimeError("requires_grad_: cannot turn gradients off for a non-leaf tensor; "
                                "use .detach()")
         self.requires_grad = bool(flag)
         return self
 
     def retain_grad(self):
-        if self.grad_fn is not None:
+        if not self.is_leaf:
             self._retains_grad = True
         return self
 
@@ -322,14 +448,12 @@ class Tensor:
     __matmul__ = _operator(linalg.MatMul, "@")
     __rmatmul__ = _operator(linalg.MatMul, "@", reflected=True)
 
-    def __neg__(self):
-        return apply1(ew.Neg, self)
+    __neg__ = _function(ew.Neg)
 
     def __pos__(self):
         return self
 
-    def __abs__(self):
-        return apply1(ew.Abs, self)
+    __abs__ = _function(ew.Abs)
 
     # comparisons: boolean tensors, outside the graph
     def _compare(self, other, op):
@@ -358,32 +482,23 @@ class Tensor:
         return self._compare(other, np.not_equal)
 
     # -- elementwise functions ------------------------------------------------------
-    def abs(self):
-        return apply1(ew.Abs, self)
+    abs = _function(ew.Abs)
 
-    def exp(self):
-        return apply1(ew.Exp, self)
+    exp = _function(ew.Exp)
 
-    def log(self):
-        return apply1(ew.Log, self)
+    log = _function(ew.Log)
 
-    def log1p(self):
-        return apply1(ew.Log1p, self)
+    log1p = _function(ew.Log1p)
 
-    def sqrt(self):
-        return apply1(ew.Sqrt, self)
+    sqrt = _function(ew.Sqrt)
 
-    def tanh(self):
-        return apply1(ew.Tanh, self)
+    tanh = _function(ew.Tanh)
 
-    def sigmoid(self):
-        return apply1(ew.Sigmoid, self)
+    sigmoid = _function(ew.Sigmoid)
 
-    def relu(self):
-        return apply1(ew.Relu, self)
+    relu = _function(ew.Relu)
 
-    def erf(self):
-        return apply1(ew.Erf, self)
+    erf = _function(ew.Erf)
 
     def clip(self, min=None, max=None):
         return ew.Clip.apply(self, low=min, high=max)
@@ -399,7 +514,7 @@ class Tensor:
             return self
         if dtype.kind not in "fc":     # integers and booleans have no gradient (as PyTorch)
             return Tensor._from_op(self.data.astype(dtype))
-        return apply2(ew.Cast, self, dtype)
+        return _with_constant(ew.Cast, self, dtype)
 
     def float(self):
         return self.to(np.float32)
@@ -444,7 +559,7 @@ class Tensor:
         shape = _shape_args(shape)
         if shape == self.data.shape:
             return self
-        return apply2(shape_ops.Reshape, self, shape)
+        return _with_constant(shape_ops.Reshape, self, shape)
 
     view = reshape
 
@@ -454,7 +569,7 @@ class Tensor:
         if any(not -n <= d < n for d in dims) or sorted(d % n for d in dims) != list(range(n)):
             raise ValueError(f"permute: dims {dims} must be a reordering of the {self.ndim} "
                              f"dimensions of a tensor of shape {self.shape}")
-        return shape_ops.Permute.apply(self, tuple(d % self.ndim for d in dims))
+        return _with_constant(shape_ops.Permute, self, tuple(d % self.ndim for d in dims))
 
     def transpose(self, dim0, dim1):
         """Swap two dimensions (PyTorch's meaning, not numpy's)."""
@@ -464,12 +579,13 @@ class Tensor:
                 raise ValueError(f"transpose: dimension {d} is out of range for shape {self.shape}")
         dims = list(range(n))
         dims[dim0], dims[dim1] = dims[dim1], dims[dim0]
-        return shape_ops.Permute.apply(self, tuple(dims))
+        return _with_constant(shape_ops.Permute, self, tuple(dims))
 
     @property
     def T(self):
         n = self.data.ndim
-        return self if n < 2 else apply2(shape_ops.Permute, self, tuple(range(n - 1, -1, -1)))
+        return self if n < 2 else _with_constant(shape_ops.Permute, self,
+                                                  tuple(range(n - 1, -1, -1)))
 
     def squeeze(self, dim=None):
         shp = self.data.shape
@@ -514,14 +630,14 @@ class Tensor:
         shape = tuple(shape)
         if shape == self.data.shape:
             return self
-        return apply2(shape_ops.Expand, self, shape)
+        return _with_constant(shape_ops.Expand, self, shape)
 
     def __getitem__(self, index):
         if isinstance(index, tuple):
             index = tuple(_index_part(p) for p in index)
         else:
             index = _index_part(index)
-        return apply2(shape_ops.GetItem, self, index)
+        return _with_constant(shape_ops.GetItem, self, index)
 
     def __setitem__(self, index, value):
         if self.requires_grad:
@@ -569,3 +685,4 @@ class Tensor:
 
 
 Tensor._value_type = Tensor
+Tensor._node_view = OutputNode     # grad_fn of a Tensor that is its own node
