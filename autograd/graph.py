@@ -380,25 +380,8 @@ def _drain(heap, keepers, owned, leaves, done):
             g = node._pending
             node._pending = None
             if type(node) is Node:
-                if node.n_outputs == 1:
-                    grad_outputs = (g,)
-                    grads = node.fn.backward(node, g)
-                else:
-                    grad_outputs = _fill_missing(node, g)
-                    grads = node.fn.backward(node, *grad_outputs)
-                if type(grads) is not tuple:
-                    grads = (grads,)
+                grads = _run_node(node, g, records, anomaly, node in keepers)
                 inputs = node.inputs
-                if len(grads) != len(inputs):
-                    raise _count_error(node, grads)
-                if anomaly:
-                    _check_backward(node, grad_outputs, grads)
-                if records:
-                    node.grad_outputs = grad_outputs
-                    node.grad_inputs = grads
-                else:                              # only what a .grad write still needs
-                    node.grad_outputs = grad_outputs if node in keepers else None
-                    node.grad_inputs = None
             else:                                  # a Tensor that is its own node
                 grads = node._fn.backward(node, g)
                 if type(grads) is not tuple:
@@ -602,19 +585,8 @@ def _node_backward(value, g, records, anomaly):
     """`_sweep_floats`' step at a Scalar made by `Function.apply` (a user's Function):
     its ctx is a regular Node, and any argument can be one of its inputs."""
     node = value._node
-    grads = node.fn.backward(node, g)
-    if type(grads) is not tuple:
-        grads = (grads,)
+    grads = _run_node(node, g, records, anomaly, False)
     inputs = node.inputs
-    if len(grads) != len(inputs):
-        raise _count_error(node, grads)
-    if anomaly:
-        _check_backward(node, (g,), grads)
-    if records:
-        node.grad_outputs = (g,)
-        node.grad_inputs = grads
-    else:
-        node.grad_outputs = node.grad_inputs = None
     for i, inp in enumerate(inputs):
         gi = grads[i]
         if gi is not None and _needs_grad(inp):
@@ -622,6 +594,32 @@ def _node_backward(value, g, records, anomaly):
             gi = inp._conform_grad(gi, node, i)
             inp._pending = gi if prev is _WAITING else prev + gi
     return node
+
+
+def _run_node(node, g, records, anomaly, keep_outputs):
+    """A regular Node's `Function.backward` on the gradient(s) `g` of its output(s):
+    its gradients, one per input, counted and recorded. Without records, the
+    node keeps what reached its outputs only when a .grad write needs it
+    (`keep_outputs`)."""
+    if node.n_outputs == 1:
+        grad_outputs = (g,)
+        grads = node.fn.backward(node, g)
+    else:
+        grad_outputs = _fill_missing(node, g)
+        grads = node.fn.backward(node, *grad_outputs)
+    if type(grads) is not tuple:
+        grads = (grads,)
+    if len(grads) != len(node.inputs):
+        raise _count_error(node, grads)
+    if anomaly:
+        _check_backward(node, grad_outputs, grads)
+    if records:
+        node.grad_outputs = grad_outputs
+        node.grad_inputs = grads
+    else:
+        node.grad_outputs = grad_outputs if keep_outputs else None
+        node.grad_inputs = None
+    return grads
 
 
 def _count_error(node, grads):
