@@ -159,7 +159,7 @@ def _wrap_outputs(cls, ctx, kind, args, outs, record):
     results = tuple(kind._from_op(o) for o in outs)
     if record and state.grad_enabled:
         ctx.n_outputs = len(results)
-        ctx.output_meta = tuple((np.shape(o), np.asarray(o).dtype) for o in outs)
+        ctx.output_meta = tuple((r.data.shape, r.data.dtype) for r in results)
         for i, r in enumerate(results):
             r._node = ctx
             r._output_nr = i
