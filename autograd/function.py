@@ -18,6 +18,9 @@ A `forward` that returns a tuple makes one output value per element, and its
 `backward` then takes one gradient per output.
 Gradients may come back in the broadcast shape: the driver sums them back to
 each input's shape (one shared unbroadcast, not one per rule).
+After backward the node keeps, for drawing, the gradients it got and sent
+(`grad_outputs`, `grad_inputs`); an operation may keep one it sent as how to
+make it again instead (`record_grads`).
 """
 
 import numpy as np
@@ -42,6 +45,13 @@ class Function:
     @staticmethod
     def backward(ctx, grad_output):
         raise NotImplementedError("a Function subclass must define backward(ctx, grad_output)")
+
+    # record_grads(ctx, grads, *grad_outputs) -> what the node keeps as its record
+    # `grad_inputs` of what backward returned (`grads`, one per input). None: `grads`
+    # as they are. An operation whose backward makes a gradient much larger than what
+    # it is made from (MatMul: d/dW = h^T g) can keep it as a `graph.Rebuild`, made
+    # again from copies of the small factors when someone reads the record.
+    record_grads = None
 
     @staticmethod
     def explain(args, kwargs):

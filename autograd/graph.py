@@ -71,7 +71,9 @@ class Node:
     `saved_tensors` what `save_for_backward` kept. After a backward sweep
     (without `retain_graph`) they are dropped (set to None): the node is freed.
     `grad_outputs` and `grad_inputs` keep the gradients of the last sweep, for
-    drawing: what arrived at each output and what was sent to each input.
+    drawing: what arrived at each output and what was sent to each input. The
+    latter is kept in `_gin`, where a gradient may wait as a `Rebuild` (see
+    `Function.record_grads`); reading `grad_inputs` makes it, once.
     A node usually has one output; one with several (`unbind`, `split`) gets
     all of their gradients at once, `backward(ctx, *grad_outputs)`.
     `seq` numbers the nodes in the order they were made: every input of a node
@@ -83,7 +85,7 @@ class Node:
     # `_seq` and `_pending` have the names a Tensor that is its own node gives them,
     # so that backward reads both kinds of node alike
     __slots__ = ("fn", "inputs", "saved_tensors", "scope", "_seq", "n_outputs",
-                 "grad_outputs", "grad_inputs", "_pending", "__dict__", "__weakref__")
+                 "grad_outputs", "_gin", "_pending", "__dict__", "__weakref__")
     output_meta = None          # a node with several outputs: ((shape, dtype) per output)
 
     def __init__(self, fn):
@@ -94,7 +96,7 @@ class Node:
         self._seq = next(_sequence)
         self.n_outputs = 1
         self.grad_outputs = None
-        self.grad_inputs = None
+        self._gin = None        # grad_inputs as the sweep recorded them
         self._pending = None    # during a backward sweep: the gradient summed so far
 
     @property
@@ -106,6 +108,15 @@ class Node:
     def pending(self):
         """During a backward sweep, the gradient summed so far (a list: one per output)."""
         return self._pending
+
+    @property
+    def grad_inputs(self):
+        """The gradient sent to each input in the last sweep (None before any)."""
+        return _built_record(self)
+
+    @grad_inputs.setter
+    def grad_inputs(self, grads):
+        self._gin = grads
 
     # -- the PyTorch ctx protocol -------------------------------------------
     def save_for_backward(self, *values):
@@ -194,9 +205,45 @@ class OutputNode(Node):
     @property
     def grad_inputs(self):
         grads = getattr(self.output, "_gin", None)
-        if grads is not None and type(grads) is not tuple:    # one operand: kept as is
-            grads = self.output._gin = (grads,)
+        if grads is None:
+            return None
+        if type(grads) is not tuple:                          # one operand: kept as is
+            self.output._gin = (grads,)
+        return _built_record(self.output)
+
+
+class Rebuild:
+    """A gradient in a node's record, kept as how to make it again: `make(*args)`.
+
+    A Function whose backward makes a large gradient from a small factor (a
+    matrix product: d/dW = h^T g for a batch of rows h) can record it this way
+    (`Function.record_grads`); the sweep's array is then freed as soon as it
+    has been summed, and the record costs a copy of the factor. `make` must
+    be the very code the backward ran, so that the array made when the record
+    is read is bit for bit the one the sweep summed.
+    """
+
+    __slots__ = ("make", "args")
+
+    def __init__(self, make, *args):
+        self.make = make
+        self.args = args
+
+    def __call__(self):
+        return self.make(*self.args)
+
+    def __repr__(self):
+        return f"<Rebuild {self.make.__qualname__}>"
+
+
+def _built_record(node):
+    """`node._gin` (a tuple, or None) with every `Rebuild` in it made, kept in its place:
+    a record is rebuilt once, and reads after that give the same arrays."""
+    grads = node._gin
+    if grads is None or not any(type(g) is Rebuild for g in grads):
         return grads
+    grads = node._gin = tuple(g() if type(g) is Rebuild else g for g in grads)
+    return grads
 
 
 def value_grad_fn(value):
@@ -383,7 +430,8 @@ def _drain(heap, keepers, owned, leaves, done):
                 grads = _run_node(node, g, records, anomaly, node in keepers)
                 inputs = node.inputs
             else:                                  # a Tensor that is its own node
-                grads = node._fn.backward(node, g)
+                fn = node._fn
+                grads = fn.backward(node, g)
                 if type(grads) is not tuple:
                     grads = (grads,)
                 second = node._second
@@ -394,7 +442,8 @@ def _drain(heap, keepers, owned, leaves, done):
                     _check_backward(node.grad_fn, (g,), grads)
                 if records:
                     node._gout = g
-                    node._gin = grads
+                    record = fn.record_grads
+                    node._gin = grads if record is None else record(node, grads, g)
                 else:                              # only what a .grad write still needs
                     node._gout = g if node in keepers else None
                     node._gin = None
@@ -615,10 +664,11 @@ def _run_node(node, g, records, anomaly, keep_outputs):
         _check_backward(node, grad_outputs, grads)
     if records:
         node.grad_outputs = grad_outputs
-        node.grad_inputs = grads
+        record = node.fn.record_grads
+        node._gin = grads if record is None else record(node, grads, *grad_outputs)
     else:
         node.grad_outputs = grad_outputs if keep_outputs else None
-        node.grad_inputs = None
+        node._gin = None
     return grads
 
 
@@ -767,7 +817,7 @@ def no_grad_records():
     (`grad_outputs`, `grad_inputs`), so that the graph can be drawn with them.
     Keeping them all means a fresh array for every gradient of every step; a
     training loop that draws nothing runs faster without them (an LSTM step
-    about 15%). `.grad` of leaves and of `retain_grad()` values is filled as
+    about 10%). `.grad` of leaves and of `retain_grad()` values is filled as
     always; the nodes' records are left empty (None), so the drawing of such a
     graph shows no gradients.
     """

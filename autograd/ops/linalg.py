@@ -3,6 +3,7 @@
 import numpy as np
 
 from ..function import Function
+from ..graph import Rebuild
 
 
 class MatMul(Function):
@@ -30,32 +31,80 @@ class MatMul(Function):
     def backward(ctx, grad_output):
         a, b = ctx.saved_tensors
         need_a, need_b = ctx.needs_input_grad
-        g = grad_output
-        if a.ndim == 1 and b.ndim == 1:                 # dot product
-            return (g * b if need_a else None), (g * a if need_b else None)
-        a2 = a[None, :] if a.ndim == 1 else a
-        b2 = b[:, None] if b.ndim == 1 else b
-        if a.ndim == 1:
-            g = np.expand_dims(g, -2)
-        if b.ndim == 1:
-            g = np.expand_dims(g, -1)
-        ga = gb = None
-        if need_a:
-            ga = np.matmul(g, b2.swapaxes(-1, -2))
-            if a.ndim == 1:
-                ga = ga.reshape(ga.shape[:-2] + ga.shape[-1:])
-        if need_b:
-            g_b = g
-            if b.ndim == 2 and a.ndim > 2:
-                # rows in a batch times one matrix (a Linear on a sequence): one product
-                # over all the rows, rather than one per batch entry and then a sum
-                a2, g_b = a2.reshape(-1, a2.shape[-1]), g.reshape(-1, g.shape[-1])
-            if b.ndim == 2 and b.flags.f_contiguous and not b.flags.c_contiguous:
-                # b is a transposed view (x @ W.T): its gradient in the same layout, so
-                # that W's own gradient comes out contiguous, as W is
-                gb = np.matmul(g_b.swapaxes(-1, -2), a2).T
-            else:
-                gb = np.matmul(a2.swapaxes(-1, -2), g_b)
-            if b.ndim == 1:
-                gb = gb[..., 0]
+        return (_grad_a(grad_output, a.ndim, b) if need_a else None,
+                _grad_b(grad_output, a, b.ndim, _transposed(b)) if need_b else None)
+
+    @staticmethod
+    def record_grads(ctx, grads, grad_output):
+        """Keep a gradient as the product that made it when its other factor is small.
+
+        h @ W with h (batch, n) and W (n, m): d/dW = h^T g is (n, m), per call; an
+        RNN makes one per time step, each summed into W's gradient and then, but
+        for the record, freed (its memory still warm for the next step's). The
+        record keeps a copy of h (the factor may change in place later: an
+        optimizer's step, a user's edit) and makes d/dW again, by the same code,
+        when read. Only where it pays: a copy at most a quarter of the product's
+        size (a copy costs time too, and a product that becomes a .grad, as in an
+        MLP, is kept anyway) and a contiguous factor (its copy multiplies as it
+        did: numpy takes the same path for it). Otherwise the product is kept as
+        made.
+        """
+        ga, gb = grads
+        a, b = ctx.saved_tensors
+        if ga is not None and _worth_copying(b, ga):
+            ga = Rebuild(_grad_a, grad_output, a.ndim, b.copy(order="K"))
+        if gb is not None and _worth_copying(a, gb):
+            gb = Rebuild(_grad_b, grad_output, a.copy(order="K"), b.ndim, _transposed(b))
         return ga, gb
+
+
+def _grad_a(g, a_ndim, b):
+    """d/da = g @ b^T (a's shape: 1-D a drops its row axis again)."""
+    if a_ndim == 1 and b.ndim == 1:                 # dot product
+        return g * b
+    b2 = b[:, None] if b.ndim == 1 else b
+    if a_ndim == 1:
+        g = np.expand_dims(g, -2)
+    if b.ndim == 1:
+        g = np.expand_dims(g, -1)
+    ga = np.matmul(g, b2.swapaxes(-1, -2))
+    if a_ndim == 1:
+        ga = ga.reshape(ga.shape[:-2] + ga.shape[-1:])
+    return ga
+
+
+def _grad_b(g, a, b_ndim, b_transposed):
+    """d/db = a^T @ g (b's shape, or a batch of them); `b_transposed`: b is a
+    transposed view, and its gradient comes out in that layout."""
+    if a.ndim == 1 and b_ndim == 1:                 # dot product
+        return g * a
+    a2 = a[None, :] if a.ndim == 1 else a
+    if a.ndim == 1:
+        g = np.expand_dims(g, -2)
+    if b_ndim == 1:
+        g = np.expand_dims(g, -1)
+    if b_ndim == 2 and a.ndim > 2:
+        # rows in a batch times one matrix (a Linear on a sequence): one product
+        # over all the rows, rather than one per batch entry and then a sum
+        a2, g = a2.reshape(-1, a2.shape[-1]), g.reshape(-1, g.shape[-1])
+    if b_transposed:
+        # b is a transposed view (x @ W.T): its gradient in the same layout, so
+        # that W's own gradient comes out contiguous, as W is
+        gb = np.matmul(g.swapaxes(-1, -2), a2).T
+    else:
+        gb = np.matmul(a2.swapaxes(-1, -2), g)
+    if b_ndim == 1:
+        gb = gb[..., 0]
+    return gb
+
+
+def _transposed(b):
+    """Whether b is a transposed view of a contiguous matrix (W.T)."""
+    return b.ndim == 2 and b.flags.f_contiguous and not b.flags.c_contiguous
+
+
+def _worth_copying(factor, grad):
+    """Whether a record should keep `factor` (copied) rather than `grad`, made from it."""
+    size = grad.size
+    return (4 * factor.size <= size
+            and (factor.flags.c_contiguous or factor.flags.f_contiguous))
