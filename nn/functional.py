@@ -18,6 +18,7 @@ import numpy as np
 
 import autograd as ag
 from autograd import Tensor
+from autograd.ops.reduce import CrossEntropy
 
 __all__ = [
     "relu", "relu6", "sigmoid", "tanh", "hardtanh", "gelu", "silu", "softplus", "elu",
@@ -443,13 +444,11 @@ def cross_entropy(input, target, weight=None, ignore_index=-100, reduction="mean
     cdim = _class_dim(x, op)
     t = _raw(target)
     if t.dtype.kind in "iu":
-        # nll_loss(log_softmax(x)) taken apart: the loss of a row is lse(x) - x[y], which
-        # is lse(x - x[y]). Computed that way, with the target's own score subtracted
-        # first, no digits are lost to the cancellation of two large numbers, however
-        # large the logits; logsumexp is one operation where log_softmax is six
+        # nll_loss(log_softmax(x)) in one operation (autograd's CrossEntropy): the loss
+        # of a row is lse(x) - x[y], computed so that no digits are lost to the
+        # cancellation of two large numbers, however large the logits
         rows, flat_t, scale = _class_targets(x, cdim, t, weight, ignore_index, op)
-        target_scores = rows[np.arange(len(flat_t))[:, None], flat_t[:, None]]    # (N, 1)
-        losses = (rows - target_scores).logsumexp(dim=1)
+        losses = CrossEntropy.apply(rows, flat_t)
         return _reduce_per_sample(losses, scale, t.shape, reduction)
     if t.dtype.kind != "f":
         raise TypeError(f"{op}: targets must be integer class indices or float class "

@@ -151,6 +151,39 @@ class LogSumExp(Function):
         return grad_output.reshape(kept) * softmax
 
 
+class CrossEntropy(Function):
+    """Softmax cross-entropy of each row of scores a (N, C) against its class t (N,):
+    out_i = ln sum_c e^(a_ic) - a_it = ln sum_c e^(a_ic - m_i) + (m_i - a_it), m_i = max_c a_ic;
+    d/da_ic = softmax(a_i)_c - [c = t_i]
+
+    Written the second way, the target's score is subtracted from the row's
+    maximum (exactly, for scores within a factor of two) rather than from the
+    log of the sum, so a small loss under large scores keeps its digits. One
+    node for what log_softmax and a pick would take several: `F.cross_entropy`
+    with class indices uses it; the targets come checked (integers in range).
+    """
+    name = "cross_entropy"
+
+    @staticmethod
+    def forward(ctx, a, target):
+        a, _ = _nonempty(a, 1, "cross_entropy")
+        rows = np.arange(a.shape[0])
+        m = _max_kept(a, (1,))
+        e = np.exp(a - m)
+        total = e.sum(axis=1, keepdims=True)
+        out = np.log(total[:, 0]) + (m[:, 0] - a[rows, target])
+        e /= total                                  # the softmax, which backward needs
+        ctx.save_for_backward(e, target)
+        return out
+
+    @staticmethod
+    def backward(ctx, grad_output):
+        softmax, target = ctx.saved_tensors
+        grad = softmax * grad_output[:, None]
+        grad[np.arange(len(target)), target] -= grad_output
+        return grad, None
+
+
 class _Extremum(Function):
     """max or min over axes; the gradient is shared evenly among tied extremes"""
     reduce = None

@@ -26,6 +26,7 @@ from hypothesis import strategies as st
 from hypothesis.extra import numpy as hnp
 
 import autograd as ag
+from autograd.ops.reduce import CrossEntropy
 
 try:
     import torch
@@ -285,6 +286,20 @@ def int_array_index_case(draw):
 
 
 @st.composite
+def class_scores_case(draw):
+    """Rows of class scores (N, C) and a class per row, repeats likely."""
+    n, c = draw(st.integers(1, 6)), draw(st.integers(1, 6))
+    target = draw(hnp.arrays(np.int64, (n,), elements=st.integers(0, c - 1)))
+    return Case((draw(array((n, c))),), {"target": target})
+
+
+def np_cross_entropy(a, target):
+    m = a.max(axis=1, keepdims=True)
+    logp = a - m - np.log(np.exp(a - m).sum(axis=1, keepdims=True))
+    return -logp[np.arange(len(target)), target]
+
+
+@st.composite
 def two_int_arrays_case(draw):
     shape = draw(shapes(min_dims=2))
     length = draw(st.integers(1, 6))
@@ -531,6 +546,9 @@ OPS = [
     OpSpec("logsumexp", reduction(), lambda a, axis, keepdims: a.logsumexp(axis, keepdims),
            np_logsumexp,
            lambda a, axis, keepdims: torch.logsumexp(a, dim=tdim(a, axis), keepdim=keepdims)),
+    OpSpec("cross_entropy", class_scores_case(),
+           lambda a, target: CrossEntropy.apply(a, target), np_cross_entropy,
+           lambda a, target: torch.nn.functional.cross_entropy(a, t_(target), reduction="none")),
     # shape
     OpSpec("reshape", reshape_case(), lambda a, shape: a.reshape(*shape),
            lambda a, shape: np.reshape(a, shape), lambda a, shape: a.reshape(shape)),

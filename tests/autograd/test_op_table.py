@@ -22,7 +22,7 @@ WITH_TORCH = [spec for spec in OPS if spec.torch is not None]
 REQUIRED = {
     "add", "sub", "mul", "div", "pow", "pow float exponent", "neg", "abs", "exp", "log", "log1p",
     "sqrt", "tanh", "sigmoid", "relu", "erf", "clip", "clamp", "maximum", "minimum", "where",
-    "sum", "mean", "var", "max", "min", "logsumexp", "reshape", "view", "permute", "transpose",
+    "sum", "mean", "var", "max", "min", "logsumexp", "cross_entropy", "reshape", "view", "permute", "transpose",
     "T", "squeeze", "unsqueeze", "flatten", "expand", "broadcast_to", "getitem basic",
     "getitem integer array", "getitem boolean mask", "cat", "stack", "split size", "split sizes",
     "chunk", "unbind", "matmul 2-D", "matmul 1-D @ 1-D", "matmul batched", "cast",
