@@ -1,8 +1,9 @@
 """The graph core shared by `Tensor` and `Scalar`.
 
-Every recorded operation is a `Node` (the `ctx` its `Function` sees). A value
-(`Tensor` or `Scalar`) points at the node that made it through `.grad_fn`; a
-node points at its inputs. Backward walks from the root down, without
+Every recorded operation is a node (the `ctx` its `Function` sees): a `Node`,
+or, for most built-in operations, the value it made (see below). A value
+(`Tensor` or `Scalar`) shows the node that made it as `.grad_fn`; a node
+points at its inputs. Backward walks from the root down, without
 recursion, taking the nodes newest first (a node's inputs are always older
 than it), and asks each node's `Function.backward` for the gradients of its
 inputs:
