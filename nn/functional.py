@@ -225,8 +225,12 @@ def log_softmax(input, dim=-1):
 
 def linear(input, weight, bias=None):
     """x W^T + b.  x: (*, in), W: (out, in), b: (out,) -> (*, out)."""
-    x = _tensor(input, "linear")
-    out = x @ _tensor(weight, "linear").T
+    return _affine(_tensor(input, "linear"), _tensor(weight, "linear").T, bias)
+
+
+def _affine(x, weight_t, bias):
+    """x W^T + b for a checked x and W^T given (nn.Linear, the recurrent cells)."""
+    out = x @ weight_t
     return out if bias is None else out + bias
 
 

@@ -65,9 +65,7 @@ class Linear(Module):
                              f"{self.out_features}){_where()}: expected an input whose last "
                              f"dimension has {self.in_features} features, got shape {shape}")
         # F.linear's arithmetic; its checks are done (x) or hold by construction (the weights)
-        out = x @ self.weight.T
-        bias = self.bias
-        return out if bias is None else out + bias
+        return F._affine(x, self.weight.T, self.bias)
 
     def extra_repr(self):
         return (f"in_features={self.in_features}, out_features={self.out_features}, "

@@ -120,23 +120,18 @@ class _GRUMath:
         i_r, i_z, i_n = gi.chunk(3, dim=-1)
         if self.reset_after:
             weight_hh_t, bias_hh = hidden
-            gh = _affine(h, weight_hh_t, bias_hh)
+            gh = F._affine(h, weight_hh_t, bias_hh)
             h_r, h_z, h_n = gh.chunk(3, dim=-1)
             r = (i_r + h_r).sigmoid()
             z = (i_z + h_z).sigmoid()
             n = (i_n + r * h_n).tanh()
         else:
             weight_rz_t, bias_rz, weight_n_t, bias_n = hidden
-            h_r, h_z = _affine(h, weight_rz_t, bias_rz).chunk(2, dim=-1)
+            h_r, h_z = F._affine(h, weight_rz_t, bias_rz).chunk(2, dim=-1)
             r = (i_r + h_r).sigmoid()
             z = (i_z + h_z).sigmoid()
-            n = (i_n + _affine(r * h, weight_n_t, bias_n)).tanh()
+            n = (i_n + F._affine(r * h, weight_n_t, bias_n)).tanh()
         return ((1 - z) * n + z * h,)
-
-
-def _affine(x, weight_t, bias):
-    y = x @ weight_t
-    return y if bias is None else y + bias
 
 
 # -- checking what the user passes ------------------------------------------------
