@@ -247,9 +247,13 @@ def _built_record(node):
     return grads
 
 
+# What Tensor and Scalar share as values that can be their own node (see the module
+# docstring), as properties each class takes (`grad_fn = property(value_grad_fn)`).
+
 def value_grad_fn(value):
     """`grad_fn` of a Tensor or Scalar: the Node that made it, or None for a leaf.
-    A value that is its own node gets its view (`_node_view(value)`) on first access."""
+    A value that is its own node gets its view (`_node_view(value)`) on first
+    access, kept, so `v.grad_fn is v.grad_fn`."""
     if value._fn is None:
         return value._node
     try:
@@ -257,6 +261,19 @@ def value_grad_fn(value):
     except AttributeError:       # its own node, asked for the first time
         node = value._node = value._node_view(value)
         return node
+
+
+def value_is_leaf(value):
+    return value._fn is None and value._node is None
+
+
+def value_inputs(value):
+    """The operands of the operation that made `value`, as given (`_second` is the
+    class's `_one_operand` for an operation of one operand)."""
+    if value._fn is None:
+        return () if value._node is None else value._node.inputs
+    second = value._second
+    return (value._first,) if second is value._one_operand else (value._first, second)
 
 
 def _needs_grad(x):

@@ -24,7 +24,8 @@ import math
 import numbers
 
 from .function import Function, _check_forward
-from .graph import OutputNode, _sequence, state, value_grad_fn
+from .graph import (OutputNode, _sequence, state, value_grad_fn, value_inputs,
+                    value_is_leaf)
 from .graph import backward as _backward
 
 _INF = math.inf
@@ -383,18 +384,9 @@ class Scalar:
 
     # -- the node --------------------------------------------------------------
     grad_fn = property(value_grad_fn)
-
-    @property
-    def is_leaf(self):
-        return self._fn is None and self._node is None
-
-    @property
-    def _inputs(self):
-        """The operands of the operation that made this Scalar, as given."""
-        if self._fn is None:
-            return () if self._node is None else self._node.inputs
-        second = self._second
-        return (self._first,) if second is None else (self._first, second)
+    is_leaf = property(value_is_leaf)
+    _inputs = property(value_inputs)      # the operands as given
+    _one_operand = None       # `_second` for an operation of one operand
 
     @property
     def needs_input_grad(self):

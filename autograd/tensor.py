@@ -25,7 +25,8 @@ import numpy as np
 
 from . import graph
 from .function import _check_forward, _explained
-from .graph import _UNARY, OutputNode, _sequence, state, value_grad_fn
+from .graph import (_UNARY, OutputNode, _sequence, state, value_grad_fn, value_inputs,
+                    value_is_leaf)
 from .ops import sum_to
 from .ops import elementwise as ew
 from .ops import linalg, reduce
@@ -267,14 +268,10 @@ class Tensor:
 
     # -- the node ---------------------------------------------------------------
     grad_fn = property(value_grad_fn)
-
-    @property
-    def _inputs(self):
-        """The operands of the operation that made this tensor, as given."""
-        if self._fn is None:
-            return () if self._node is None else self._node.inputs
-        second = self._second
-        return (self._first,) if second is _UNARY else (self._first, second)
+    is_leaf = property(value_is_leaf)
+    _inputs = property(value_inputs)      # the operands as given
+    _one_operand = _UNARY     # `_second` for one operand (None can be one: x[None])
+    _node_view = OutputNode   # grad_fn of a Tensor that is its own node
 
     # ctx, for the built-in operations whose node this tensor is
     def save_for_backward(self, *values):
@@ -319,10 +316,6 @@ class Tensor:
             self.grad = Tensor._from_op(self.grad.data + g)
 
     # -- attributes ---------------------------------------------------------
-    @property
-    def is_leaf(self):
-        return self._fn is None and self._node is None
-
     @property
     def shape(self):
         return self.data.shape
@@ -685,4 +678,3 @@ class Tensor:
 
 
 Tensor._value_type = Tensor
-Tensor._node_view = OutputNode     # grad_fn of a Tensor that is its own node
