@@ -17,8 +17,8 @@ from .graph import (Node, current_scope, detect_anomaly, enable_grad, is_grad_en
                     name_scope, no_grad, no_grad_records)
 from .scalar import Scalar
 from .tensor import Tensor, get_default_dtype, set_default_dtype
-from .functions import (abs, arange, broadcast_to, cat, chunk, clamp, clip, concatenate, erf,
-                        exp, expand, eye, flatten, full, generator, log, log1p, logsumexp,
+from .functions import (abs, addmm, arange, broadcast_to, cat, chunk, clamp, clip, concatenate,
+                        erf, exp, expand, eye, flatten, full, generator, log, log1p, logsumexp,
                         manual_seed, matmul, max, maximum, mean, min, minimum, ones, ones_like,
                         permute, rand, randn, relu, reshape, sigmoid, split, sqrt, squeeze, stack,
                         sum, tanh, tensor, transpose, unbind, unsqueeze, var, view, where, zeros,
@@ -30,7 +30,7 @@ __all__ = [
     "Tensor", "Scalar", "Function", "Node", "no_grad", "enable_grad", "is_grad_enabled",
     "name_scope", "current_scope", "detect_anomaly", "no_grad_records", "gradcheck", "GradcheckError",
     "set_default_dtype", "get_default_dtype", "manual_seed", "generator",
-    "abs", "arange", "broadcast_to", "cat", "chunk", "clamp", "clip", "concatenate", "erf", "exp",
+    "abs", "addmm", "arange", "broadcast_to", "cat", "chunk", "clamp", "clip", "concatenate", "erf", "exp",
     "expand", "eye", "flatten", "full", "log", "log1p", "logsumexp", "matmul", "max", "maximum",
     "mean", "min", "minimum", "ones", "ones_like", "permute", "rand", "randn", "relu", "reshape",
     "sigmoid", "split", "sqrt", "squeeze", "stack", "sum", "tanh", "tensor", "transpose",

@@ -8,6 +8,7 @@ make leaves. `manual_seed` seeds the one generator behind every random draw
 import numpy as np
 
 from .ops import elementwise as ew
+from .ops import linalg
 from .ops import shape as shape_ops
 from .tensor import Tensor, _operand, _shape_args, _to_array, get_default_dtype
 
@@ -70,6 +71,13 @@ chunk = _method("chunk")
 
 def matmul(a, b):
     return _as_value(a) @ b
+
+
+def addmm(input, mat1, mat2):
+    """input + mat1 @ mat2 as one operation, as PyTorch's `torch.addmm` (beta = alpha
+    = 1): mat1 (n, k) and mat2 (k, m) matrices, input broadcast to (n, m). A layer's
+    x W^T + b; the bias is added into the product's memory, not into a new array."""
+    return linalg.Addmm.apply(input, _as_value(mat1), _as_value(mat2))
 
 
 def tensor(data, requires_grad=False, dtype=None, label=None):

@@ -4,7 +4,7 @@
                      clip maximum minimum where
     reduce.py        sum mean var max min logsumexp
     shape.py         reshape permute expand getitem cat stack
-    linalg.py        matmul
+    linalg.py        matmul addmm
 
 Each rule's gradient may be returned in the broadcast shape; the graph driver
 sums it back to the input's shape with `sum_to` (below), once, for every op.

@@ -388,6 +388,14 @@ def matmul_case(draw, a_ndim, b_ndim):
     return Case((draw(array(sa)), draw(array(sb))), {})
 
 
+@st.composite
+def addmm_case(draw):
+    """bias + (n, k) @ (k, m), the bias in any shape that broadcasts to (n, m)."""
+    n, k, m = draw(side), draw(side), draw(side)
+    bias_shape = draw(st.sampled_from([(), (m,), (1, m), (n, 1), (n, m)]))
+    return Case((draw(array(bias_shape)), draw(array((n, k))), draw(array((k, m)))), {})
+
+
 # -- references -----------------------------------------------------------------------
 
 def tdim(a, axis):
@@ -624,6 +632,8 @@ OPS = [
            lambda a, b: a @ b),
     OpSpec("matmul 1-D @ batched", matmul_case(1, "batch"), lambda a, b: a @ b, np.matmul,
            lambda a, b: a @ b),
+    OpSpec("addmm", addmm_case(), lambda bias, a, b: ag.addmm(bias, a, b),
+           lambda bias, a, b: bias + a @ b, lambda bias, a, b: torch.addmm(bias, a, b)),
     OpSpec("matmul ndarray",   # ndarray @ Tensor
            matmul_case(2, 2).map(lambda c: Case(c.arrays[1:], {"other": c.arrays[0]})),
            lambda b, other: other @ b, lambda b, other: other @ b,

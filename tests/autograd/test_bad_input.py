@@ -69,6 +69,21 @@ def test_matmul_with_batch_dims_that_do_not_broadcast_or_a_0d_operand():
         leaf((2, 3)) @ leaf(())
 
 
+@pytest.mark.parametrize("bias, sa, sb, why", [
+    ((4,), (2, 3), (4, 3), "inner dimensions differ"),
+    ((4,), (3,), (3, 4), "must be matrices"),
+    ((4,), (1, 2, 3), (3, 4), "must be matrices"),
+    ((5,), (2, 3), (3, 4), "does not broadcast"),
+    ((3, 2, 4), (2, 3), (3, 4), "does not broadcast"),   # a bias may not widen the result
+])
+def test_addmm_names_the_shapes_and_what_they_break(bias, sa, sb, why):
+    with pytest.raises(ValueError) as info:
+        ag.addmm(leaf(bias), leaf(sa), leaf(sb))
+    msg = str(info.value)
+    assert msg.startswith("addmm: ") and why in msg, msg
+    assert all(str(s) in msg for s in (bias, sa, sb)), msg
+
+
 def test_requires_grad_on_integer_data_is_a_type_error():
     for make in (lambda: Tensor(np.array([1, 2]), requires_grad=True),
                  lambda: Tensor(np.array([1, 2])).requires_grad_(),

@@ -25,7 +25,7 @@ REQUIRED = {
     "sum", "mean", "var", "max", "min", "logsumexp", "cross_entropy", "reshape", "view", "permute", "transpose",
     "T", "squeeze", "unsqueeze", "flatten", "expand", "broadcast_to", "getitem basic",
     "getitem integer array", "getitem boolean mask", "cat", "stack", "split size", "split sizes",
-    "chunk", "unbind", "matmul 2-D", "matmul 1-D @ 1-D", "matmul batched", "cast",
+    "chunk", "unbind", "matmul 2-D", "matmul 1-D @ 1-D", "matmul batched", "addmm", "cast",
 }
 
 

@@ -14,7 +14,7 @@ import autograd as ag
 import nn
 from autograd import Tensor
 from autograd.graph import Node, OutputNode, Rebuild, topological_order
-from autograd.ops.linalg import MatMul
+from autograd.ops.linalg import Addmm, MatMul
 
 
 def raw_record(node):
@@ -86,6 +86,26 @@ def test_record_is_bit_for_bit_the_array_the_sweep_made(monkeypatch, apply, node
     got = node.grad_inputs
     for i in range(2):
         assert_same_array(got[i], want[i], f"grad_inputs[{i}] of {shape_a} @ {shape_b}")
+
+
+@pytest.mark.parametrize("shape_a,shape_b,transpose_b,rebuilt",
+                         [s for s in SHAPES if len(s[0]) == len(s[1]) == 2])
+def test_addmm_keeps_its_product_records_as_matmul_does(monkeypatch, shape_a, shape_b,
+                                                        transpose_b, rebuilt):
+    arrays = make_pair(shape_a, shape_b, transpose_b, seed=5)
+    bias = np.random.default_rng(5).standard_normal(arrays[2].shape[-1]).astype(np.float32)
+
+    def apply(a, b):
+        return ag.addmm(Tensor(bias.copy(), requires_grad=True), a, b)
+
+    with monkeypatch.context() as m:
+        m.setattr(Addmm, "record_grads", None)
+        want = matmul_graph(arrays, transpose_b, apply).grad_inputs
+    node = matmul_graph(arrays, transpose_b, apply)
+    assert tuple(type(g) is Rebuild for g in raw_record(node)) == (False,) + rebuilt
+    got = node.grad_inputs
+    for i, what in enumerate(("input", "mat1", "mat2")):
+        assert_same_array(got[i], want[i], f"grad_inputs[{i}] ({what}) of addmm {shape_a} @ {shape_b}")
 
 
 def test_a_record_read_twice_is_the_same_object():
@@ -215,6 +235,7 @@ def record_bytes(root):
 def test_an_lstm_step_keeps_the_same_records_in_far_fewer_bytes(monkeypatch):
     with monkeypatch.context() as m:
         m.setattr(MatMul, "record_grads", None)
+        m.setattr(Addmm, "record_grads", None)
         eager = lstm_step()
         eager_bytes = record_bytes(eager)
     lazy = lstm_step()
