@@ -229,9 +229,13 @@ def linear(input, weight, bias=None):
 
 
 def _affine(x, weight_t, bias):
-    """x W^T + b for a checked x and W^T given (nn.Linear, the recurrent cells)."""
-    out = x @ weight_t
-    return out if bias is None else out + bias
+    """x W^T + b for a checked x and W^T given (nn.Linear, the recurrent cells):
+    one addmm node for a batch of rows, as PyTorch records it."""
+    if bias is None:
+        return x @ weight_t
+    if x.ndim == 2:
+        return ag.addmm(bias, x, weight_t)
+    return x @ weight_t + bias
 
 
 def dropout(input, p=0.5, training=True):

@@ -70,8 +70,7 @@ class _RNNMath:
 
     def _project(self, x, weight_ih, bias_ih, bias_hh):
         # both biases are added here, once, rather than at every step
-        gi = x @ weight_ih.T
-        return gi if bias_ih is None else gi + (bias_ih + bias_hh)
+        return F._affine(x, weight_ih.T, None if bias_ih is None else bias_ih + bias_hh)
 
     def _prepare_hidden(self, weight_hh, bias_hh):
         return weight_hh.T
@@ -103,8 +102,7 @@ class _GRUMath:
 
     def _project(self, x, weight_ih, bias_ih, bias_hh):
         # b_hn sits inside r * (...), so b_hh cannot join b_ih here
-        gi = x @ weight_ih.T
-        return gi if bias_ih is None else gi + bias_ih
+        return F._affine(x, weight_ih.T, bias_ih)
 
     def _prepare_hidden(self, weight_hh, bias_hh):
         if self.reset_after:

@@ -300,8 +300,10 @@ def test_one_matrix_product_per_step_and_one_for_all_inputs(cls, per_step):
     T = 6
     out, _ = cls(3, 4)(ag.randn(T, 2, 3))
     names = ops_in_graph(out.sum())
-    assert names.count("matmul") == 1 + per_step * T, \
+    products = names.count("matmul") + names.count("addmm")
+    assert products == 1 + per_step * T, \
         "expected one product for the inputs of all steps and one per step for the state"
+    assert names.count("addmm") >= 1, "the inputs' product should take the biases with it"
     assert names.count("unbind") == 1, "the projected inputs should be sliced by one unbind"
     assert "getitem" not in names
 
