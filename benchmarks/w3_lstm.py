@@ -177,9 +177,15 @@ def run(quick=False):
         t_lstm, t_linear = torch.nn.LSTM(N_IN, HIDDEN), torch.nn.Linear(HIDDEN, N_OUT)
         fns["torch nn.LSTM (fused)"] = lambda: torch_fused(torch, t_lstm, t_linear, xt_, yt_)
     w.times = median_times(fns, repeat, 2, scale=1e3)
-    # like for like: the cell from the same primitives on both engines
-    vs_torch = w.ratio("glassgrad (primitives)", "torch (primitives)")
+    # Both parts of the target judge the same version: glassgrad's LSTM step as a
+    # user runs it (nn.LSTM, itself made of the engine's primitives) against PyTorch's
+    # step written from primitives. The same cell from the same primitives on both
+    # engines is reported beside it.
+    vs_torch = w.ratio(ours, "torch (primitives)")
+    same_cell = w.ratio("glassgrad (primitives)", "torch (primitives)")
     w.met = w.ratio(ours) <= 1.5 and (vs_torch is None or vs_torch < 1)
     w.headline = headline(w, ours) + (
-        "" if vs_torch is None else f"; primitives vs torch (primitives): {vs_torch:.2f}x")
+        "" if vs_torch is None else
+        f"; {ours} vs torch (primitives): {vs_torch:.2f}x; the same cell from "
+        f"primitives vs torch's: {same_cell:.2f}x")
     return w
