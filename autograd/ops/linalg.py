@@ -45,9 +45,8 @@ class Addmm(Function):
 
     One node for a layer's x W^T + b (PyTorch records nn.Linear the same way), and
     the bias is added into the product's own array rather than into a new one: for
-    the input projection of a whole sequence (T*B rows) a fresh array of that size
-    cost more than the product itself (2.3 against 0.85 ms on W3's, numpy's large
-    allocations being pages the kernel maps anew each time).
+    the input projection of a whole sequence (T*B rows, 3.3 MB on W3) the second
+    array was a fifth of the product's time (1.06 against 0.88 ms).
     """
     name = "addmm"
 
