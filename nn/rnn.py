@@ -77,7 +77,7 @@ class _RNNMath:
 
     def _step(self, gi, state, weight_hh_t):
         (h,) = state
-        pre = gi + h @ weight_hh_t
+        pre = ag.addmm(gi, h, weight_hh_t)          # gi + h W_hh^T, in one node
         return (pre.tanh() if self.nonlinearity == "tanh" else pre.relu(),)
 
 
@@ -88,7 +88,7 @@ class _LSTMMath(_RNNMath):
 
     def _step(self, gi, state, weight_hh_t):
         h, c = state
-        gates = gi + h @ weight_hh_t
+        gates = ag.addmm(gi, h, weight_hh_t)        # gi + h W_hh^T, in one node
         i, f, g, o = gates.chunk(4, dim=-1)
         i, f, g, o = i.sigmoid(), f.sigmoid(), g.tanh(), o.sigmoid()
         c = f * c + i * g
