@@ -63,6 +63,7 @@ class Addmm(Function):
 
     @staticmethod
     def forward(ctx, bias, a, b):
+        a, b = np.asarray(a), np.asarray(b)          # (Scalars' floats, lists: refused below)
         if a.ndim != 2 or b.ndim != 2:
             raise ValueError("addmm takes matrices")
         ctx.save_for_backward(a, b)

@@ -84,6 +84,11 @@ def test_addmm_names_the_shapes_and_what_they_break(bias, sa, sb, why):
     assert all(str(s) in msg for s in (bias, sa, sb)), msg
 
 
+def test_addmm_of_scalars_names_the_operation():
+    with pytest.raises(ValueError, match=r"^addmm: mat1 and mat2 must be matrices"):
+        ag.addmm(ag.Scalar(1.0), ag.Scalar(2.0), ag.Scalar(3.0))
+
+
 def test_requires_grad_on_integer_data_is_a_type_error():
     for make in (lambda: Tensor(np.array([1, 2]), requires_grad=True),
                  lambda: Tensor(np.array([1, 2])).requires_grad_(),
