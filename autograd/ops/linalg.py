@@ -70,7 +70,9 @@ class Addmm(Function):
         out = np.matmul(a, b)
         dtype = getattr(bias, "dtype", None)          # (a Python number keeps out's dtype)
         if dtype is not None and dtype != out.dtype or out.dtype.kind not in "fc":
-            out = out.astype(np.result_type(out, bias))
+            dtype = np.result_type(out, bias)         # the dtype `out + bias` would have
+            if dtype != out.dtype:
+                out = out.astype(dtype)
         np.add(out, bias, out=out)        # a bias that would widen the shape: ValueError
         return out
 
