@@ -161,19 +161,16 @@ def _mix_error(fn, kind, other):
 
 
 def _wrap_outputs(cls, ctx, kind, args, outs, record):
-    from .scalar import Scalar
-    if kind is Scalar:
+    make = getattr(kind, "_outputs_of", None)     # (a Scalar holds one float)
+    if make is None:
         raise TypeError(
             f"{cls.name}: forward returned {len(outs)} values, but an operation on Scalars "
             f"has one output (a float); make one Function per output")
-    results = tuple(kind._from_op(o) for o in outs)
-    if record and state.grad_enabled:
+    node = ctx if record and state.grad_enabled else None
+    results = make(outs, node)
+    if node is not None:
         ctx.n_outputs = len(results)
-        ctx.output_meta = tuple((r.data.shape, r.data.dtype) for r in results)
-        for i, r in enumerate(results):
-            r._node = ctx
-            r._output_nr = i
-            r.requires_grad = True
+        ctx.output_meta = tuple([(r.data.shape, r.data.dtype) for r in results])
     if state.anomaly:
         for r in results:
             _check_forward(cls, ctx, args, r)

@@ -266,6 +266,28 @@ class Tensor:
         t._output_nr = 0
         return t
 
+    @staticmethod
+    def _outputs_of(outs, node=None):
+        """The tensors holding a multi-output operation's arrays, output k of `node`
+        (a regular Node, and so requiring grad) if given. One loop, each field set
+        once: an LSTM step splits its gates into four this way."""
+        scope = state.scope
+        recorded = node is not None
+        results = []
+        k = 0
+        for out in outs:
+            t = _new(Tensor)
+            t.data = out if type(out) is _ndarray else np.asarray(out)
+            t.grad = t.label = t._fn = None
+            t.requires_grad = recorded
+            t._node = node
+            t.scope = scope
+            t._retains_grad = False
+            t._output_nr = k
+            k += 1
+            results.append(t)
+        return tuple(results)
+
     # -- the node ---------------------------------------------------------------
     grad_fn = property(value_grad_fn)
     is_leaf = property(value_is_leaf)

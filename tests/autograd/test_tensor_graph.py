@@ -133,6 +133,26 @@ def test_an_operation_under_no_grad_keeps_nothing_of_its_operands():
     assert not any(isinstance(r, Tensor) for r in gc.get_referents(y)), "no_grad kept the graph"
 
 
+def test_the_outputs_of_a_split_share_one_node_each_in_its_place():
+    a = _leaf((3, 8), 5)
+    with ag.name_scope("gates"):
+        parts = a.chunk(4, dim=-1)
+    node = parts[0].grad_fn
+    assert type(node) is Node and node.n_outputs == 4
+    assert node.output_meta == tuple(((3, 2), a.dtype) for _ in range(4))
+    for k, p in enumerate(parts):
+        assert p.grad_fn is node and p._output_nr == k and p.requires_grad
+        assert p.scope == "gates" and p.grad is None and p.label is None
+        assert np.array_equal(p.data, a.data[:, 2 * k:2 * k + 2])
+    (parts[3] * 2.0 + parts[1]).sum().backward()
+    want = np.zeros((3, 8))
+    want[:, 6:8], want[:, 2:4] = 2.0, 1.0
+    assert np.array_equal(a.grad.data, want)
+    with ag.no_grad():
+        free = a.chunk(4, dim=-1)
+    assert all(p.grad_fn is None and p.is_leaf and not p.requires_grad for p in free)
+
+
 def test_a_graph_nobody_drew_is_freed_without_the_cycle_collector():
     a = _leaf((4,), 5)
     gc.disable()
