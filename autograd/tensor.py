@@ -251,11 +251,11 @@ class Tensor:
             self.requires_grad_(True)
 
     @staticmethod
-    def _from_op(out, node=None):
+    def _from_op(out, node=None, index=0):
         """A new tensor holding `out`; made by `node` (a regular Node, and so
-        requiring grad) if given."""
+        requiring grad) if given, as its output number `index`."""
         t = _new(Tensor)
-        t.data = out if type(out) is np.ndarray else np.asarray(out)
+        t.data = out if type(out) is _ndarray else np.asarray(out)
         t.grad = None
         t.requires_grad = node is not None
         t._fn = None
@@ -263,30 +263,14 @@ class Tensor:
         t.label = None
         t.scope = state.scope
         t._retains_grad = False
-        t._output_nr = 0
+        t._output_nr = index
         return t
 
     @staticmethod
     def _outputs_of(outs, node=None):
         """The tensors holding a multi-output operation's arrays, output k of `node`
-        (a regular Node, and so requiring grad) if given. One loop, each field set
-        once: an LSTM step splits its gates into four this way."""
-        scope = state.scope
-        recorded = node is not None
-        results = []
-        k = 0
-        for out in outs:
-            t = _new(Tensor)
-            t.data = out if type(out) is _ndarray else np.asarray(out)
-            t.grad = t.label = t._fn = None
-            t.requires_grad = recorded
-            t._node = node
-            t.scope = scope
-            t._retains_grad = False
-            t._output_nr = k
-            k += 1
-            results.append(t)
-        return tuple(results)
+        if given (see `_from_op`)."""
+        return tuple([Tensor._from_op(out, node, k) for k, out in enumerate(outs)])
 
     # -- the node ---------------------------------------------------------------
     grad_fn = property(value_grad_fn)
