@@ -18,6 +18,7 @@ import numpy as np
 
 import autograd as ag
 from autograd import Tensor
+from autograd.ops.linalg import Addmm, MatMul
 from autograd.ops.reduce import CrossEntropy
 
 __all__ = [
@@ -228,9 +229,14 @@ def linear(input, weight, bias=None):
     return _affine(_tensor(input, "linear"), _tensor(weight, "linear").T, bias)
 
 
-def _affine(x, weight_t, bias):
+def _affine(x, weight_t, bias, rows=None):
     """x W^T + b for a checked x and W^T given (nn.Linear, the recurrent cells):
-    one addmm node for a batch of rows, as PyTorch records it."""
+    one addmm node for a batch of rows, as PyTorch records it. `rows`: W^T laid
+    out row-major for the forward's product (`autograd.ops.linalg.row_major`)."""
+    if rows is not None and x.ndim == 2:
+        if bias is None:
+            return MatMul.apply(x, weight_t, b_rows=rows)
+        return Addmm.apply(bias, x, weight_t, b_rows=rows)
     if bias is None:
         return x @ weight_t
     if x.ndim == 2:

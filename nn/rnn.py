@@ -50,6 +50,7 @@ import numpy as np
 
 import autograd as ag
 from autograd import Tensor
+from autograd.ops.linalg import row_major
 
 from . import functional as F
 from . import init
@@ -61,7 +62,8 @@ from .module import Module, Parameter
 #
 # A cell and a layer share it. `_project` is the input's part of the gates
 # (for a layer, of every time step at once), `_prepare_hidden` arranges the
-# hidden-to-hidden weights once per call (transposed, split), and `_step`
+# hidden-to-hidden weights once per call (transposed, split; a row-major copy
+# for a layer's many steps: see `_transposed`), and `_step`
 # advances the state by one step. A state is a tuple: (h,), or (h, c) for LSTM.
 
 class _RNNMath:
@@ -72,12 +74,13 @@ class _RNNMath:
         # both biases are added here, once, rather than at every step
         return F._affine(x, weight_ih.T, None if bias_ih is None else bias_ih + bias_hh)
 
-    def _prepare_hidden(self, weight_hh, bias_hh):
-        return weight_hh.T
+    def _prepare_hidden(self, weight_hh, bias_hh, batch=1, steps=1):
+        return _transposed(weight_hh, batch, steps)
 
-    def _step(self, gi, state, weight_hh_t):
+    def _step(self, gi, state, hidden):
         (h,) = state
-        pre = ag.addmm(gi, h, weight_hh_t)          # gi + h W_hh^T, in one node
+        weight_hh_t, rows = hidden
+        pre = F._affine(h, weight_hh_t, gi, rows)   # gi + h W_hh^T, in one node
         return (pre.tanh() if self.nonlinearity == "tanh" else pre.relu(),)
 
 
@@ -86,9 +89,10 @@ class _LSTMMath(_RNNMath):
     num_gates = 4
     state_names = ("h", "c")
 
-    def _step(self, gi, state, weight_hh_t):
+    def _step(self, gi, state, hidden):
         h, c = state
-        gates = ag.addmm(gi, h, weight_hh_t)        # gi + h W_hh^T, in one node
+        weight_hh_t, rows = hidden
+        gates = F._affine(h, weight_hh_t, gi, rows)  # gi + h W_hh^T, in one node
         i, f, g, o = gates.chunk(4, dim=-1)
         i, f, g, o = i.sigmoid(), f.sigmoid(), g.tanh(), o.sigmoid()
         c = f * c + i * g
@@ -104,32 +108,41 @@ class _GRUMath:
         # b_hn sits inside r * (...), so b_hh cannot join b_ih here
         return F._affine(x, weight_ih.T, bias_ih)
 
-    def _prepare_hidden(self, weight_hh, bias_hh):
+    def _prepare_hidden(self, weight_hh, bias_hh, batch=1, steps=1):
         if self.reset_after:
-            return weight_hh.T, bias_hh
+            return _transposed(weight_hh, batch, steps), bias_hh
         # r multiplies h before W_hn: the n rows need their own product
         H = self.hidden_size
         weight_rz, weight_n = weight_hh.split([2 * H, H], dim=0)
         bias_rz, bias_n = (None, None) if bias_hh is None else bias_hh.split([2 * H, H])
-        return weight_rz.T, bias_rz, weight_n.T, bias_n
+        return (_transposed(weight_rz, batch, steps), bias_rz,
+                _transposed(weight_n, batch, steps), bias_n)
 
     def _step(self, gi, state, hidden):
         (h,) = state
         i_r, i_z, i_n = gi.chunk(3, dim=-1)
         if self.reset_after:
-            weight_hh_t, bias_hh = hidden
-            gh = F._affine(h, weight_hh_t, bias_hh)
+            (weight_hh_t, rows), bias_hh = hidden
+            gh = F._affine(h, weight_hh_t, bias_hh, rows)
             h_r, h_z, h_n = gh.chunk(3, dim=-1)
             r = (i_r + h_r).sigmoid()
             z = (i_z + h_z).sigmoid()
             n = (i_n + r * h_n).tanh()
         else:
-            weight_rz_t, bias_rz, weight_n_t, bias_n = hidden
-            h_r, h_z = F._affine(h, weight_rz_t, bias_rz).chunk(2, dim=-1)
+            (weight_rz_t, rows_rz), bias_rz, (weight_n_t, rows_n), bias_n = hidden
+            h_r, h_z = F._affine(h, weight_rz_t, bias_rz, rows_rz).chunk(2, dim=-1)
             r = (i_r + h_r).sigmoid()
             z = (i_z + h_z).sigmoid()
-            n = (i_n + F._affine(r * h, weight_n_t, bias_n)).tanh()
+            n = (i_n + F._affine(r * h, weight_n_t, bias_n, rows_n)).tanh()
         return ((1 - z) * n + z * h,)
+
+
+def _transposed(weight, batch, steps):
+    """(W^T, its row-major copy or None) for `steps` products h W^T of `batch` rows:
+    the graph records the view; the copy only speeds the forward's products
+    (see `autograd.ops.linalg.row_major`)."""
+    weight_t = weight.T
+    return weight_t, row_major(weight_t.data, batch, steps)
 
 
 # -- checking what the user passes ------------------------------------------------
@@ -404,7 +417,7 @@ class _LayerBase(Module):
         # the input's part of every step in one product, then one node to slice it
         gi = self._project(x.reshape(T * B, I), weight_ih, bias_ih, bias_hh)
         gi = gi.reshape(T, B, G * H).unbind(0)
-        hidden = self._prepare_hidden(weight_hh, bias_hh)
+        hidden = self._prepare_hidden(weight_hh, bias_hh, B, T)
         outputs = [None] * T
         for t in (range(T - 1, -1, -1) if reverse else range(T)):
             with ag.name_scope(f"t={t}"):

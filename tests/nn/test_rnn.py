@@ -8,6 +8,8 @@ import pytest
 import autograd as ag
 import nn
 from autograd.graph import topological_order
+from autograd.ops.linalg import row_major
+from nn import rnn as rnn_module
 
 
 def sigmoid(z):
@@ -402,3 +404,59 @@ def test_a_bad_call_changes_nothing():
         lstm(ag.randn(5, 2, 3), lengths=[9, 9])
     for k, v in lstm.state_dict().items():
         np.testing.assert_array_equal(v, before[k])
+
+
+# -- W_hh^T laid out row-major for a layer's forward -----------------------------------------
+
+LAYERS = [nn.RNN, nn.LSTM, nn.GRU, lambda i, h, **kw: nn.GRU(i, h, reset_after=False, **kw)]
+
+
+def run_layer(layer, x):
+    """The layer's results and the gradients of a weighted sum of them, with the
+    graph's operation names."""
+    rng = np.random.default_rng(7)
+    got = results(layer(x))
+    loss = sum((r * rng.standard_normal(r.shape)).sum() for r in got)
+    layer.zero_grad()
+    loss.backward()
+    return ([r.data for r in got], {k: p.grad.data for k, p in layer.named_parameters()},
+            ops_in_graph(loss))
+
+
+@pytest.mark.parametrize("make", LAYERS)
+@pytest.mark.parametrize("bias", [True, False])
+def test_row_major_weights_change_no_value_and_no_node(f64, monkeypatch, make, bias):
+    """A layer of many steps multiplies by a row-major copy of W_hh^T in its forward;
+    the results, the gradients and the graph are those of the plain view's."""
+    layer = make(3, 4, bias=bias, num_layers=2, bidirectional=True)
+    x = ag.randn(12, 3, 3)
+    copies = []
+
+    def spy(b, rows, products):
+        made = row_major(b, rows, products)
+        copies.append(made)
+        return made
+    monkeypatch.setattr(rnn_module, "row_major", spy)
+    fast = run_layer(layer, x)
+    assert copies and all(c is not None and c.flags.c_contiguous for c in copies), \
+        "12 steps of 3 rows should multiply by row-major copies"
+    monkeypatch.setattr(rnn_module, "row_major", lambda b, rows, products: None)
+    plain = run_layer(layer, x)
+    for a, b in zip(fast[0], plain[0]):
+        np.testing.assert_allclose(a, b, rtol=1e-12, atol=1e-14)
+    assert fast[1].keys() == plain[1].keys()
+    for k in fast[1]:
+        np.testing.assert_allclose(fast[1][k], plain[1][k], rtol=1e-12, atol=1e-14, err_msg=k)
+    assert fast[2] == plain[2]
+
+
+def test_row_major_copies_only_where_they_pay():
+    w = np.arange(512 * 128, dtype=np.float32).reshape(512, 128)
+    copy = row_major(w.T, 32, 50)
+    assert copy.flags.c_contiguous and not np.shares_memory(copy, w)
+    np.testing.assert_array_equal(copy, w.T)
+    assert row_major(w.T, 32, 7) is None, "a few steps do not repay the copy"
+    assert row_major(w.T, 1, 50) is None, "one row is a vector product: nothing to gain"
+    assert row_major(np.ascontiguousarray(w.T), 32, 50) is None, "already row-major"
+    big = np.zeros((1024, 512), np.float32)               # 2 MiB
+    assert row_major(big.T, 32, 50) is None, "a large copy costs more than it saves"

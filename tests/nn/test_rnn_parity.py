@@ -202,3 +202,10 @@ def test_parameter_names_and_shapes_are_pytorchs(kind):
     theirs = torch_cls(5, 3, num_layers=3, bidirectional=True)
     assert [(k, v.shape) for k, v in ours.state_dict().items()] == \
            [(k, tuple(v.shape)) for k, v in theirs.state_dict().items()]
+
+
+@pytest.mark.parametrize("kind", KINDS)
+def test_long_batched_layer_matches_pytorch(kind):
+    """12 steps of 3 rows: the forward multiplies by row-major copies of W_hh^T."""
+    theirs, ours = make_pair(kind, 4, 3, num_layers=2, bidirectional=True)
+    run_both(theirs, ours, np.random.default_rng(1).standard_normal((12, 3, 4)))
