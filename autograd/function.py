@@ -48,10 +48,15 @@ class Function:
 
     # record_grads(ctx, grads, *grad_outputs) -> what the node keeps as its record
     # `grad_inputs` of what backward returned (`grads`, one per input). None: `grads`
-    # as they are. An operation whose backward makes a gradient much larger than what
-    # it is made from (MatMul: d/dW = h^T g) can keep it as a `graph.Rebuild`, made
-    # again from copies of the small factors when someone reads the record.
+    # as they are. An operation can keep a gradient as a `graph.Rebuild` instead,
+    # made again when someone reads the record: from copies of the small factors
+    # of a product (MatMul: d/dW = h^T g), or from arrays its own forward made and
+    # the gradient that reached it (Sigmoid: g y (1 - y)). `grad_outputs` come as the
+    # node's record holds them: an array, or the Rebuild kept by the operation that
+    # sent it; use them only as a Rebuild's arguments. It runs for gradients of at
+    # least `record_min_bytes` (smaller ones cost less kept as they are).
     record_grads = None
+    record_min_bytes = 4096
 
     @staticmethod
     def explain(args, kwargs):

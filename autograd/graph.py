@@ -86,7 +86,7 @@ class Node:
     # `_seq` and `_pending` have the names a Tensor that is its own node gives them,
     # so that backward reads both kinds of node alike
     __slots__ = ("fn", "inputs", "saved_tensors", "scope", "_seq", "n_outputs",
-                 "grad_outputs", "_gin", "_pending", "__dict__", "__weakref__")
+                 "_gout", "_gin", "_pending", "_precord", "__dict__", "__weakref__")
     output_meta = None          # a node with several outputs: ((shape, dtype) per output)
 
     def __init__(self, fn):
@@ -96,9 +96,10 @@ class Node:
         self.scope = state.scope
         self._seq = next(_sequence)
         self.n_outputs = 1
-        self.grad_outputs = None
+        self._gout = None       # grad_outputs as the sweep recorded them
         self._gin = None        # grad_inputs as the sweep recorded them
         self._pending = None    # during a backward sweep: the gradient summed so far
+        self._precord = None    # and its sender's Rebuild of it, if any (see `_drain`)
 
     @property
     def seq(self):
@@ -109,6 +110,18 @@ class Node:
     def pending(self):
         """During a backward sweep, the gradient summed so far (a list: one per output)."""
         return self._pending
+
+    @property
+    def grad_outputs(self):
+        """The gradient that reached each output in the last sweep (None before any)."""
+        grads = self._gout
+        if grads is not None and any(type(g) is Rebuild for g in grads):
+            grads = self._gout = tuple([g() if type(g) is Rebuild else g for g in grads])
+        return grads
+
+    @grad_outputs.setter
+    def grad_outputs(self, grads):
+        self._gout = grads
 
     @property
     def grad_inputs(self):
@@ -201,6 +214,8 @@ class OutputNode(Node):
     @property
     def grad_outputs(self):
         g = getattr(self.output, "_gout", None)
+        if type(g) is Rebuild:
+            g = self.output._gout = g()
         return None if g is None else (g,)
 
     @property
@@ -216,25 +231,83 @@ class OutputNode(Node):
 class Rebuild:
     """A gradient in a node's record, kept as how to make it again: `make(*args)`.
 
-    A Function whose backward makes a large gradient from a small factor (a
-    matrix product: d/dW = h^T g for a batch of rows h) can record it this way
-    (`Function.record_grads`); the sweep's array is then freed as soon as it
-    has been summed, and the record costs a copy of the factor. `make` must
-    be the very code the backward ran, so that the array made when the record
-    is read is bit for bit the one the sweep summed.
+    Keeping every gradient of a sweep as the array it was holds them all until
+    the graph is dropped: W3's LSTM step kept 18 MB of them, all new memory
+    that the next gradients could not reuse while warm in cache (in a cache
+    simulation with a 2 MiB L2, 221,000 more misses per step than without
+    records). An operation can keep a gradient it sends as how to make it
+    instead (`Function.record_grads`), and the sweep's array is freed as soon
+    as its receiver has used it (W3: 3 MB kept, 64,000 more misses):
+    - a matrix product, from a copy of its small factor (d/dW = h^T g for a
+      batch of rows h);
+    - an operation whose backward reads only arrays its forward made (sigmoid:
+      g y (1 - y), from its output y), or operands that a built-in operation
+      made (`operands_made_here`: not a weight, which an optimizer changes in
+      place), from them and the gradient that reached it.
+    That gradient may itself be a Rebuild: the one its sender kept (the sweep
+    hands it on, see `_drain`). A record is made, when read, by going down
+    such a chain (without recursion: a chain can be long) and kept: each
+    Rebuild is made once, and every record that holds it gives that array.
+    `make` must be the very code the backward ran, so that the array is bit
+    for bit the one the sweep passed on.
     """
 
-    __slots__ = ("make", "args")
+    __slots__ = ("make", "args", "value")
 
     def __init__(self, make, *args):
         self.make = make
         self.args = args
+        self.value = None
 
     def __call__(self):
-        return self.make(*self.args)
+        if self.value is None:
+            _make(self)
+        return self.value
 
     def __repr__(self):
         return f"<Rebuild {self.make.__qualname__}>"
+
+
+def operands_made_here(ctx):
+    """Whether every operand of the node `ctx` is a Python number or an array that a
+    built-in operation made and owns (the value is its own node, its array no
+    view): not a leaf's array, which an optimizer changes in place, nor a view
+    of one (a weight's W^T). A record may then keep the operands themselves."""
+    if type(ctx) is Node:
+        inputs = ctx.inputs
+    else:
+        second = ctx._second
+        inputs = (ctx._first,) if second is _UNARY else (ctx._first, second)
+    for v in inputs:
+        if type(v) is float or type(v) is int:
+            continue
+        if getattr(v, "_fn", None) is None or v.data.base is not None:
+            return False
+    return True
+
+
+def _make(top):
+    """Make the Rebuild `top`, and first every Rebuild it is made from, without
+    recursion; each keeps its array (`value`) and lets go of its arguments."""
+    stack = [top]
+    while stack:
+        r = stack[-1]
+        if r.value is not None:
+            stack.pop()
+            continue
+        waiting = [a for a in r.args if type(a) is Rebuild and a.value is None]
+        if waiting:
+            stack.extend(waiting)
+            continue
+        r.value = r.make(*[a.value if type(a) is Rebuild else a for a in r.args])
+        r.args = ()
+        stack.pop()
+
+
+def _passed_on(grads, g, grec):
+    """A backward's `grads` as a record, where the ones that are the gradient `g` it got
+    (add sends it to both inputs) are `grec`, the record of `g` (see `_drain`)."""
+    return tuple([grec if x is g else x for x in grads])
 
 
 def _built_record(node):
@@ -353,7 +426,8 @@ def backward(root, grad, retain_graph=False):
     arrays = []                                    # (value, gradient array) for .grad
     for node, keeper in keepers.items():           # non-leaves that keep their .grad
         if type(node) is not Node:                 # a Tensor that is its own node
-            arrays.append((node, node._gout))
+            g = node._gout
+            arrays.append((node, g() if type(g) is Rebuild else g))
         elif node.n_outputs == 1:
             arrays.append((keeper, node.grad_outputs[0]))
         else:
@@ -361,10 +435,7 @@ def backward(root, grad, retain_graph=False):
                           for value in keeper if value is not None)
     if not state.records:
         for node in keepers:
-            if type(node) is Node:
-                node.grad_outputs = None
-            else:
-                node._gout = None
+            node._gout = None
     arrays.extend(leaves.values())
     # A gradient array can become a .grad as it is, without a copy, unless its memory
     # also reaches another .grad (c = a + b sends one array to both a and b)
@@ -413,7 +484,7 @@ def _sweep(root, grad):
         _drain(heap, keepers, owned, leaves, done)
     except BaseException:
         for _, waiting in heap:                    # leave no gradient behind on a node
-            waiting._pending = None
+            waiting._pending = waiting._precord = None
         raise
     return keepers, leaves, done
 
@@ -447,6 +518,9 @@ def _drain(heap, keepers, owned, leaves, done):
             if type(node) is Node:
                 grads = _run_node(node, g, records, anomaly, node in keepers)
                 inputs = node.inputs
+                recs = node._gin
+                if recs is grads:
+                    recs = None
             else:                                  # a Tensor that is its own node
                 fn = node._fn
                 grads = fn.backward(node, g)
@@ -458,25 +532,44 @@ def _drain(heap, keepers, owned, leaves, done):
                     raise _count_error(node.grad_fn, grads)
                 if anomaly:
                     _check_backward(node.grad_fn, (g,), grads)
+                recs = None                        # the record, where it differs from grads
                 if records:
-                    node._gout = g
+                    grec = node._precord           # g's record: its sender's Rebuild of it, or g
                     record = fn.record_grads
-                    node._gin = grads if record is None else record(node, grads, g)
+                    if grec is None:
+                        node._gout = grec = g
+                    else:
+                        node._gout = grec
+                        node._precord = None
+                    if record is not None and g.nbytes >= fn.record_min_bytes:
+                        node._gin = recs = record(node, grads, grec)
+                    elif grec is g:
+                        node._gin = grads
+                    else:
+                        node._gin = recs = _passed_on(grads, g, grec)
                 else:                              # only what a .grad write still needs
                     node._gout = g if node in keepers else None
                     node._gin = None
             done.append(node)
+            # a gradient this node keeps as a Rebuild goes on with it: its receiver
+            # records the Rebuild (`_precord`), and the array is freed once used
+            rec = None
             i = -1
             for inp in inputs:
                 i += 1
                 gi = grads[i]
                 if gi is None or not getattr(inp, "requires_grad", False):
                     continue
+                if recs is not None:
+                    rec = recs[i]
+                    if type(rec) is not Rebuild:
+                        rec = None
                 # the usual case needs no fixing: an array of the input's shape and dtype;
                 # anything else goes through the input's own check
                 data = inp.data
                 if type(gi) is not ndarray or gi.shape != data.shape or gi.dtype is not data.dtype:
                     gi = inp._conform_grad(gi, node, i)
+                    rec = None
                 if inp._fn is not None:            # a Tensor that is its own node
                     nxt = inp
                 else:
@@ -489,12 +582,14 @@ def _drain(heap, keepers, owned, leaves, done):
                             entry[1] = _sum(entry[1], gi, id(inp), owned)
                         continue
                     if nxt.n_outputs != 1:
-                        _arrive(nxt, inp, gi, keepers, owned, heap)
+                        _arrive(nxt, inp, gi, keepers, owned, heap, rec)
                         continue
                 # _arrive, inlined for a node with one output
                 prev = nxt._pending
                 if prev is None:
                     nxt._pending = gi
+                    if rec is not None:
+                        nxt._precord = rec
                     if ahead is None and not heap:
                         ahead = nxt
                     else:
@@ -503,9 +598,10 @@ def _drain(heap, keepers, owned, leaves, done):
                         keepers[nxt] = inp
                 else:
                     nxt._pending = _sum(prev, gi, id(nxt), owned)
+                    nxt._precord = None            # a sum: recorded as the array it is
     except BaseException:
         if ahead is not None:                      # _sweep clears what waits in the heap
-            ahead._pending = None
+            ahead._pending = ahead._precord = None
         raise
 
 
@@ -665,9 +761,9 @@ def _node_backward(value, g, records, anomaly):
 
 def _run_node(node, g, records, anomaly, keep_outputs):
     """A regular Node's `Function.backward` on the gradient(s) `g` of its output(s):
-    its gradients, one per input, counted and recorded. Without records, the
-    node keeps what reached its outputs only when a .grad write needs it
-    (`keep_outputs`)."""
+    its gradients, one per input, counted and recorded (see `_drain`). Without
+    records, the node keeps what reached its outputs only when a .grad write
+    needs it (`keep_outputs`)."""
     if node.n_outputs == 1:
         grad_outputs = (g,)
         grads = node.fn.backward(node, g)
@@ -681,11 +777,26 @@ def _run_node(node, g, records, anomaly, keep_outputs):
     if anomaly:
         _check_backward(node, grad_outputs, grads)
     if records:
-        node.grad_outputs = grad_outputs
-        record = node.fn.record_grads
-        node._gin = grads if record is None else record(node, grads, *grad_outputs)
+        precords = node._precord               # the Rebuilds of what arrived, if any
+        if precords is None:
+            grecs = grad_outputs
+        else:
+            node._precord = None
+            grecs = ((precords,) if node.n_outputs == 1 else
+                     tuple([x if r is None else r for x, r in zip(grad_outputs, precords)]))
+        node._gout = grecs
+        fn = node.fn
+        record = fn.record_grads
+        if record is None or grad_outputs[0].nbytes * len(grad_outputs) < fn.record_min_bytes:
+            gin = grads
+            for x, grec in zip(grad_outputs, grecs):
+                if grec is not x:
+                    gin = _passed_on(gin, x, grec)
+        else:
+            gin = record(node, grads, *grecs)
+        node._gin = gin
     else:
-        node.grad_outputs = grad_outputs if keep_outputs else None
+        node._gout = grad_outputs if keep_outputs else None
         node._gin = None
     return grads
 
@@ -696,25 +807,39 @@ def _count_error(node, grads):
         f"operation has {len(node.inputs)} inputs (one per forward input, None allowed)")
 
 
-def _arrive(node, value, g, keepers, owned, heap):
+def _arrive(node, value, g, keepers, owned, heap, rec=None):
     """Gradient `g` of `value`, an output of `node`, joins what waits at `node`
-    (`value` itself, for a Tensor that is its own node)."""
+    (`value` itself, for a Tensor that is its own node); `rec`: its sender's
+    Rebuild of it, if any (`_precord`, see `_drain`)."""
     if node is value or node.n_outputs == 1:
         prev = node._pending
         if prev is None:
             node._pending = g
+            if rec is not None:
+                node._precord = rec
             heapq.heappush(heap, (-node._seq, node))
             if value._retains_grad:
                 keepers[node] = value
         else:
             node._pending = _sum(prev, g, id(node), owned)
+            node._precord = None
         return
     k = value._output_nr
     grads = node._pending
     if grads is None:
         grads = node._pending = [None] * node.n_outputs
         heapq.heappush(heap, (-node._seq, node))
-    grads[k] = g if grads[k] is None else _sum(grads[k], g, (id(node), k), owned)
+    precords = node._precord
+    if grads[k] is None:
+        grads[k] = g
+        if rec is not None:
+            if precords is None:
+                precords = node._precord = [None] * node.n_outputs
+            precords[k] = rec
+    else:
+        grads[k] = _sum(grads[k], g, (id(node), k), owned)
+        if precords is not None:
+            precords[k] = None
     if value._retains_grad:
         keepers.setdefault(node, [None] * node.n_outputs)[k] = value
 
@@ -833,9 +958,9 @@ def no_grad_records():
 
     By default every node keeps the gradients of the last backward
     (`grad_outputs`, `grad_inputs`), so that the graph can be drawn with them.
-    Keeping them all means a fresh array for every gradient of every step; a
-    training loop that draws nothing runs faster without them (an LSTM step
-    about 10%). `.grad` of leaves and of `retain_grad()` values is filled as
+    Most are kept as how to make them (`Rebuild`), but sums and products with
+    weights stay arrays, and the recipes themselves cost a little: a training
+    loop that draws nothing runs faster without them (W3's LSTM step: about 8%). `.grad` of leaves and of `retain_grad()` values is filled as
     always; the nodes' records are left empty (None), so the drawing of such a
     graph shows no gradients.
     """

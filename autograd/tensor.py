@@ -205,7 +205,7 @@ def _recorded(out, data, fn, first, second, record):
     out.scope = state.scope
     out._retains_grad = False
     out._output_nr = 0
-    out._pending = None
+    out._pending = out._precord = None
     if record and state.grad_enabled:
         out.requires_grad = True
         out._fn = fn
@@ -232,6 +232,7 @@ class Tensor:
                  "_first", "_second",   # the operands as given; _second _UNARY: one
                  "_seq",            # the order of operations (Node.seq)
                  "_pending",        # during a backward sweep: its gradient summed so far
+                 "_precord",        # and its sender's Rebuild of it, if any (graph._drain)
                  "_gout", "_gin",   # the last sweep's gradients (grad_outputs[0], grad_inputs)
                  "_node",           # grad_fn, once asked for (an OutputNode), or a Node
                  "__weakref__")

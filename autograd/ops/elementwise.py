@@ -5,11 +5,33 @@ each input's shape by the graph driver.
 """
 
 import math
+import operator
 
 import numpy as np
 
 from ..function import Function
+from ..graph import Rebuild, operands_made_here
 from . import broadcast_explain
+
+
+def _made_from_output(make):
+    """`record_grads` of an operation whose backward is `make(grad_output, output)`:
+    its gradient kept as how to make it, from its output (which it saved)."""
+    def record_grads(ctx, grads, grad_output):
+        return (Rebuild(make, grad_output, ctx.saved_tensors[0]),)
+    return staticmethod(record_grads)
+
+
+def _tanh_grad(g, out):
+    return g * (1 - out * out)
+
+
+def _sigmoid_grad(g, out):
+    return g * out * (1 - out)
+
+
+def _relu_grad(g, out):
+    return g * (out > 0)
 
 
 class Add(Function):
@@ -56,6 +78,15 @@ class Mul(Function):
         a, b = ctx.saved_tensors
         need_a, need_b = ctx.needs_input_grad     # x * constant: one product, not two
         return (grad_output * b if need_a else None), (grad_output * a if need_b else None)
+
+    @staticmethod
+    def record_grads(ctx, grads, grad_output):
+        if not operands_made_here(ctx):           # a weight may change in place later
+            return grads
+        a, b = ctx.saved_tensors
+        ga, gb = grads
+        return (None if ga is None else Rebuild(operator.mul, grad_output, b),
+                None if gb is None else Rebuild(operator.mul, grad_output, a))
 
 
 class Div(Function):
@@ -147,6 +178,8 @@ class Exp(Function):
         (out,) = ctx.saved_tensors
         return grad_output * out
 
+    record_grads = _made_from_output(operator.mul)
+
 
 class Log(Function):
     """out = ln a;  d/da = 1/a"""
@@ -207,7 +240,9 @@ class Tanh(Function):
     @staticmethod
     def backward(ctx, grad_output):
         (out,) = ctx.saved_tensors
-        return grad_output * (1 - out * out)
+        return _tanh_grad(grad_output, out)
+
+    record_grads = _made_from_output(_tanh_grad)
 
 
 class Sigmoid(Function):
@@ -234,7 +269,9 @@ class Sigmoid(Function):
     @staticmethod
     def backward(ctx, grad_output):
         (out,) = ctx.saved_tensors
-        return grad_output * out * (1 - out)
+        return _sigmoid_grad(grad_output, out)
+
+    record_grads = _made_from_output(_sigmoid_grad)
 
 
 class Relu(Function):
@@ -250,7 +287,9 @@ class Relu(Function):
     @staticmethod
     def backward(ctx, grad_output):
         (out,) = ctx.saved_tensors
-        return grad_output * (out > 0)
+        return _relu_grad(grad_output, out)
+
+    record_grads = _made_from_output(_relu_grad)
 
 
 _erf = np.frompyfunc(math.erf, 1, 1)

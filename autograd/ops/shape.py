@@ -6,6 +6,7 @@ None of them changes a number, so each backward only moves gradients around.
 import numpy as np
 
 from ..function import Function
+from ..graph import Rebuild
 from .reduce import normalize_axis
 
 
@@ -27,7 +28,15 @@ class Reshape(Function):
     @staticmethod
     def backward(ctx, grad_output):
         (shape,) = ctx.saved_tensors
-        return grad_output.reshape(shape), None
+        return _reshaped(grad_output, shape), None
+
+    @staticmethod
+    def record_grads(ctx, grads, grad_output):
+        return Rebuild(_reshaped, grad_output, ctx.saved_tensors[0]), None
+
+
+def _reshaped(g, shape):
+    return g.reshape(shape)
 
 
 class Permute(Function):
@@ -175,7 +184,11 @@ class Split(Function):
     @staticmethod
     def backward(ctx, *grad_outputs):
         (ax,) = ctx.saved_tensors
-        return np.concatenate(grad_outputs, axis=ax), None
+        return _joined(ax, *grad_outputs), None
+
+    @staticmethod
+    def record_grads(ctx, grads, *grad_outputs):
+        return Rebuild(_joined, ctx.saved_tensors[0], *grad_outputs), None
 
 
 class Unbind(Function):
@@ -191,4 +204,16 @@ class Unbind(Function):
     @staticmethod
     def backward(ctx, *grad_outputs):
         (ax,) = ctx.saved_tensors
-        return np.stack(grad_outputs, axis=ax)
+        return _stacked(ax, *grad_outputs)
+
+    @staticmethod
+    def record_grads(ctx, grads, *grad_outputs):
+        return (Rebuild(_stacked, ctx.saved_tensors[0], *grad_outputs),)
+
+
+def _joined(ax, *parts):
+    return np.concatenate(parts, axis=ax)
+
+
+def _stacked(ax, *parts):
+    return np.stack(parts, axis=ax)

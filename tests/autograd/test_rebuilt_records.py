@@ -1,10 +1,12 @@
-"""Records of matrix-product gradients kept as how to make them (`Function.record_grads`).
+"""Records kept as how to make them (`Function.record_grads`, `graph.Rebuild`).
 
 h @ W sends W a gradient h^T g much larger than h; the node's record keeps a
-copy of h instead and makes h^T g again when `grad_inputs` is read. Whoever
-reads a record must see exactly what the sweep summed: these tests compare
-with a run whose records keep every array as made (`MatMul.record_grads`
-switched off), bit for bit and layout for layout.
+copy of h instead and makes h^T g again when `grad_inputs` is read. An
+elementwise or shape operation keeps what it sends as a recipe from arrays its
+forward made and the record of what reached it, itself perhaps a recipe. Whoever
+reads a record must see exactly what the sweep passed on: these tests compare
+with a run whose records keep every array as made (record_grads switched off),
+bit for bit and layout for layout.
 """
 
 import numpy as np
@@ -14,7 +16,9 @@ import autograd as ag
 import nn
 from autograd import Tensor
 from autograd.graph import Node, OutputNode, Rebuild, topological_order
+from autograd.ops.elementwise import Exp, Mul, Relu, Sigmoid, Tanh
 from autograd.ops.linalg import Addmm, MatMul
+from autograd.ops.shape import Reshape, Split, Unbind
 
 
 def raw_record(node):
@@ -255,3 +259,144 @@ def test_an_lstm_step_keeps_the_same_records_in_far_fewer_bytes(monkeypatch):
             else:
                 assert a is None and b is None
     assert rebuilt >= T - 1
+
+
+# -- recipes: what an elementwise or shape operation sends, kept as how to make it ---------
+
+RECIPES = (Tanh, Sigmoid, Relu, Exp, Mul, Reshape, Split, Unbind)
+
+
+def mixed_graph(seed):
+    """Every kind of recipe, gradients of 4 KiB and more: fan-out (h feeds two
+    branches), add passing its gradient on, a product with a number, with a leaf
+    and of two fresh arrays, split, unbind, stack, reshape."""
+    rng = np.random.default_rng(seed)
+    x = Tensor(rng.standard_normal((32, 64)).astype(np.float32), requires_grad=True)
+    w = nn.Parameter((rng.standard_normal((64, 64)) * 0.1).astype(np.float32))
+    leaf = nn.Parameter(rng.standard_normal((32, 32)).astype(np.float32))
+    h = (x @ w).tanh()
+    a, b = h.chunk(2, dim=1)
+    g = a.sigmoid() * b.relu() + a.exp() * 0.5
+    s = ag.stack(g.unbind(0), dim=0).reshape(32, 32)
+    loss = (s * s.tanh()).sum() + (h.reshape(64, 32) * 2.0).sum() + (g * leaf).sum()
+    loss.backward()
+    return loss
+
+
+def raw_outputs(node):
+    return (node.output._gout,) if isinstance(node, OutputNode) else node._gout
+
+
+@pytest.mark.parametrize("outputs_first", [True, False])
+def test_recipe_records_are_bit_for_bit_the_sweeps_arrays(monkeypatch, outputs_first):
+    with monkeypatch.context() as m:
+        for op in RECIPES:
+            m.setattr(op, "record_grads", None)
+        eager = graph_nodes(mixed_graph(0))
+        want = [(n.grad_outputs, n.grad_inputs) for n in eager]
+    nodes = graph_nodes(mixed_graph(0))
+    assert [n.name for n in nodes] == [n.name for n in eager]
+    kinds = {n.name for n in nodes if any(type(r) is Rebuild for r in raw_record(n) or ())}
+    assert {"tanh", "sigmoid", "relu", "exp", "mul", "split", "unbind", "reshape"} <= kinds, kinds
+    received = sum(type(r) is Rebuild for n in nodes for r in raw_outputs(n) or ())
+    assert received >= 4, "receivers should record their senders' recipes"
+    for k, node in enumerate(nodes):
+        # read in either order: a record made while reading another gives the same arrays
+        got_out, got_in = ((node.grad_outputs, node.grad_inputs) if outputs_first
+                           else reversed((node.grad_inputs, node.grad_outputs)))
+        for what, got, ref in (("grad_outputs", got_out, want[k][0]),
+                               ("grad_inputs", got_in, want[k][1])):
+            for i, (a, b) in enumerate(zip(got, ref)):
+                if b is None:
+                    assert a is None, f"node {k} ({node.name}) {what}[{i}]"
+                else:
+                    assert_same_array(a, b, f"node {k} ({node.name}) {what}[{i}]")
+
+
+def kept_gradient_bytes(root):
+    """Bytes of the distinct arrays the records hold, Rebuilds left unmade, without the
+    arrays the graph's values hold anyway (an output a recipe is made from, a .grad)."""
+    values = {id(_base(a)) for v in topological_order(root)
+              for a in (getattr(v, "data", None), getattr(getattr(v, "grad", None), "data", None))
+              if a is not None}
+    seen = {}
+    stack = []
+    for node in graph_nodes(root):
+        stack += list(raw_outputs(node) or ()) + list(raw_record(node) or ())
+    while stack:
+        g = stack.pop()
+        if type(g) is Rebuild:
+            stack.extend(g.args)
+        elif isinstance(g, np.ndarray) and id(_base(g)) not in values:
+            seen[id(_base(g))] = _base(g).nbytes
+    return sum(seen.values())
+
+
+def _base(a):
+    while a.base is not None:
+        a = a.base
+    return a
+
+
+def big_lstm_step():
+    """W3's LSTM (batch 32, 64 -> 128), 8 steps: gates of 64 KiB a step."""
+    ag.manual_seed(4)
+    lstm = nn.LSTM(64, 128)
+    x = Tensor(np.random.default_rng(4).standard_normal((8, 32, 64)).astype(np.float32))
+    out, _ = lstm(x)
+    loss = out.tanh().sum()
+    loss.backward()
+    return loss
+
+
+def test_an_lstm_keeps_a_fraction_of_its_gradients_as_arrays(monkeypatch):
+    with monkeypatch.context() as m:
+        for op in RECIPES:
+            m.setattr(op, "record_grads", None)
+        eager = kept_gradient_bytes(big_lstm_step())
+    kept = kept_gradient_bytes(big_lstm_step())
+    # per step: the gradients of h (sent by W_hh's product, summed with the output's)
+    # and of c (two senders) stay arrays; the gates, their activations, the products
+    # and the split go as recipes
+    assert kept <= eager / 4, (kept, eager)
+
+
+def test_a_long_chain_of_recipes_is_made_without_recursion():
+    x = Tensor(np.full((32, 32), 0.5, np.float32), requires_grad=True)
+    y = x
+    for _ in range(3000):                       # deeper than Python's recursion limit
+        y = y.tanh()
+    y.sum().backward()
+    first = graph_nodes(y)[0]
+    assert first.inputs[0] is x and type(raw_record(first)[0]) is Rebuild
+    assert_same_array(first.grad_inputs[0], x.grad.data, "the oldest tanh's grad_inputs[0]")
+
+
+def test_a_product_with_a_weight_or_a_view_keeps_arrays_that_an_optimizer_step_leaves_alone():
+    rng = np.random.default_rng(9)
+    x = Tensor(rng.standard_normal((32, 32)).astype(np.float32), requires_grad=True)
+    w = nn.Parameter(rng.standard_normal((32, 32)).astype(np.float32))
+    h = x.tanh()
+    by_weight, by_view = h * w, h * h.T
+    ((by_weight * 3.0).sum() + (by_view * 2.0).sum()).backward()
+    for y in (by_weight, by_view):
+        assert not any(type(r) is Rebuild for r in raw_record(y.grad_fn))
+    before = [g.copy() for g in by_weight.grad_fn.grad_inputs]
+    with ag.no_grad():
+        w.data -= 0.5 * w.grad.data            # an optimizer's step, in place
+        h.data[...] = 0.0                      # and an edit of the activation
+    for got, want in zip(by_weight.grad_fn.grad_inputs, before):
+        assert_same_array(got, want, "a weight's product after the step")
+
+
+def test_a_failed_sweep_leaves_no_recipe_waiting_on_a_node():
+    x = Tensor(np.full((32, 32), 0.5, np.float32), requires_grad=True)
+    h = x.tanh()                                # older than the sqrt: still waiting...
+    right = (x * 0.0).sqrt()                    # ...when d sqrt at 0, infinite, raises
+    left = h.sigmoid()                          # newer: has sent h its gradient as a recipe
+    loss = left.sum() + right.sum()
+    with pytest.raises(RuntimeError, match="anomaly"), np.errstate(divide="ignore"):
+        with ag.detect_anomaly():
+            loss.backward()
+    for v in topological_order(loss):
+        assert getattr(v, "_precord", None) is None and getattr(v, "_pending", None) is None
