@@ -249,7 +249,9 @@ class Rebuild:
     such a chain (without recursion: a chain can be long) and kept: each
     Rebuild is made once, and every record that holds it gives that array.
     `make` must be the very code the backward ran, so that the array is bit
-    for bit the one the sweep passed on.
+    for bit the one the sweep passed on. (An activation's array edited in place
+    through `.data` after backward, before the record is read, changes what a
+    recipe from it gives; a product's copy of its factor does not change.)
     """
 
     __slots__ = ("make", "args", "value")
