@@ -425,7 +425,7 @@ class Tensor:
                 raise RuntimeError(
                     f"backward: grad can be omitted only for a tensor with one element; this one "
                     f"has shape {self.data.shape}, so pass grad= of that shape")
-            g = np.ones_like(self.data)
+            g = np.ones(self.data.shape, self.data.dtype)   # (np.ones_like: 2 µs of Python)
         else:
             g = grad.data if isinstance(grad, Tensor) else np.asarray(grad)
             if g.shape != self.data.shape and not (g.size == 1 and self.data.size == 1):
