@@ -129,7 +129,9 @@ def run(quick=False):
     params, x, y = make_data()
     rows = np.arange(BATCH)
     check_close("W2", first_grads(params, x, y), numpy_step([p.copy() for p in params], x, y))
-    repeat = 5 if quick else 31
+    # 91 steps in 7 turns each: five runs gave nn 1.129-1.153x, where 31 steps in 3
+    # turns gave 1.124-1.185x over nine (the same median, 1.14x)
+    repeat = 5 if quick else 91
 
     ps = [ag.Tensor(p.copy(), requires_grad=True) for p in params]
     xt = ag.Tensor(x)
@@ -143,7 +145,7 @@ def run(quick=False):
         tps = [torch.tensor(p, requires_grad=True) for p in params]
         xt_, yt_, rt = torch.from_numpy(x), torch.from_numpy(y), torch.from_numpy(rows)
         fns["torch (primitives)"] = lambda: torch_step(torch, tps, xt_, rt, yt_)
-    w.times = median_times(fns, repeat, 3, scale=1e3)
+    w.times = median_times(fns, repeat, 3, scale=1e3, rounds=3 if quick else 7)
     r = w.ratio(ours)
     w.met = r <= 1.15
     w.headline = headline(w, ours)
