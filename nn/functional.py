@@ -462,6 +462,8 @@ def cross_entropy(input, target, weight=None, ignore_index=-100, reduction="mean
         # of a row is lse(x) - x[y], computed so that no digits are lost to the
         # cancellation of two large numbers, however large the logits
         rows, flat_t, scale = _class_targets(x, cdim, t, weight, ignore_index, op)
+        if scale is None and reduction != "none":   # every row counts once: one node
+            return CrossEntropy.apply(rows, flat_t, reduction=reduction)
         losses = CrossEntropy.apply(rows, flat_t)
         return _reduce_per_sample(losses, scale, t.shape, reduction)
     if t.dtype.kind != "f":

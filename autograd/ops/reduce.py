@@ -97,16 +97,21 @@ class Mean(Function):
         axes = normalize_axis(axis, a.ndim, "mean")
         n = math.prod(a.shape[i] for i in axes)
         ctx.save_for_backward(a.shape, _kept_shape(a.shape, axes), n)
-        if a.dtype.kind != "f" or a.dtype.itemsize < 4 or n == 0:
-            return np.mean(a, axis=axes, keepdims=keepdims)   # ints give float64, float16 sums in float32
-        # np.mean's own sum and division, without its Python layer: np.mean divides by n
-        # in float64 and rounds back, which gives the same float32 as dividing in float32
-        return np.add.reduce(a, axis=axes, keepdims=keepdims) / n
+        return _mean(a, axes, keepdims, n)
 
     @staticmethod
     def backward(ctx, grad_output):
         shape, kept, n = ctx.saved_tensors
         return _expand(grad_output / n, shape, kept)
+
+
+def _mean(a, axes, keepdims, n):
+    """np.mean of `a` over `axes` (n elements each)."""
+    if a.dtype.kind != "f" or a.dtype.itemsize < 4 or n == 0:
+        return np.mean(a, axis=axes, keepdims=keepdims)   # ints give float64, float16 sums in float32
+    # np.mean's own sum and division, without its Python layer: np.mean divides by n
+    # in float64 and rounds back, which gives the same float32 as dividing in float32
+    return np.add.reduce(a, axis=axes, keepdims=keepdims) / n
 
 
 class Var(Function):
@@ -165,7 +170,9 @@ class CrossEntropy(Function):
     name = "cross_entropy"
 
     @staticmethod
-    def forward(ctx, a, target):
+    def forward(ctx, a, target, reduction="none"):
+        # reduction 'mean' or 'sum': the rows' losses reduced here, as Mean and Sum
+        # would (the same sums), one node where F.cross_entropy made two
         a, _ = _nonempty(a, 1, "cross_entropy")
         rows = np.arange(a.shape[0])
         m = _max_kept(a, (1,))
@@ -173,13 +180,20 @@ class CrossEntropy(Function):
         total = e.sum(axis=1, keepdims=True)
         out = np.log(total[:, 0]) + (m[:, 0] - a[rows, target])
         e /= total                                  # the softmax, which backward needs
-        ctx.save_for_backward(e, target)
-        return out
+        ctx.save_for_backward(e, target, reduction)
+        if reduction == "none":
+            return out
+        return _mean(out, (0,), False, len(out)) if reduction == "mean" else np.sum(out)
 
     @staticmethod
     def backward(ctx, grad_output):
-        softmax, target = ctx.saved_tensors
-        grad = softmax * grad_output[:, None]
+        softmax, target, reduction = ctx.saved_tensors
+        if reduction == "none":
+            per_row = grad_output[:, None]
+        else:                                       # every row's: d mean / d row = 1/N
+            per_row = grad_output = (grad_output / len(target) if reduction == "mean"
+                                     else grad_output)
+        grad = softmax * per_row
         grad[np.arange(len(target)), target] -= grad_output
         return grad, None
 

@@ -190,6 +190,29 @@ def test_embedding_checks_indices():
         e(np.array([0.0, 1.0]))
 
 
+@pytest.mark.parametrize("reduction", ["mean", "sum"])
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+def test_cross_entropy_reduces_in_its_one_node_as_mean_and_sum_would(reduction, dtype):
+    """With every row counted once, F.cross_entropy is one node that reduces the rows'
+    losses itself: the same loss and gradient, bit for bit, as the rows' losses
+    reduced by their own node."""
+    from autograd.ops.reduce import CrossEntropy
+    rng = np.random.default_rng(5)
+    data = (rng.standard_normal((37, 11)) * 4).astype(dtype)
+    target = rng.integers(0, 11, 37)
+    x = Tensor(data.copy(), requires_grad=True)
+    loss = F.cross_entropy(x, target, reduction=reduction)
+    loss.backward()
+    assert loss.grad_fn.name == "cross_entropy" and loss.grad_fn.inputs[0] is x
+    y = Tensor(data.copy(), requires_grad=True)
+    rows = CrossEntropy.apply(y, target)
+    want = rows.mean() if reduction == "mean" else rows.sum()
+    want.backward()
+    assert loss.data.dtype == want.data.dtype == dtype
+    np.testing.assert_array_equal(loss.data, want.data)
+    np.testing.assert_array_equal(x.grad.data, y.grad.data)
+
+
 def test_cross_entropy_target_errors():
     x = Tensor(np.zeros((3, 4)))
     with pytest.raises(ValueError, match="target 4 is out of range for 4 classes"):
