@@ -66,17 +66,20 @@ class Addmm(Function):
 
     @staticmethod
     def forward(ctx, bias, a, b, b_rows=None):
-        a, b = np.asarray(a), np.asarray(b)          # (Scalars' floats, lists: refused below)
+        if type(a) is not np.ndarray or type(b) is not np.ndarray:
+            a, b = np.asarray(a), np.asarray(b)      # (Scalars' floats, lists: refused below)
         if a.ndim != 2 or b.ndim != 2:
             raise ValueError("addmm takes matrices")
         ctx.save_for_backward(a, b)
         out = np.matmul(a, b if b_rows is None else b_rows)   # (see `row_major`)
         dtype = getattr(bias, "dtype", None)          # (a Python number keeps out's dtype)
-        if dtype is not None and dtype != out.dtype or out.dtype.kind not in "fc":
+        out_dtype = out.dtype
+        if dtype is not out_dtype and (dtype is not None and dtype != out_dtype
+                                       or out_dtype.kind not in "fc"):
             dtype = np.result_type(out, bias)         # the dtype `out + bias` would have
-            if dtype != out.dtype:
+            if dtype != out_dtype:
                 out = out.astype(dtype)
-        np.add(out, bias, out=out)        # a bias that would widen the shape: ValueError
+        out += bias                       # a bias that would widen the shape: ValueError
         return out
 
     @staticmethod
