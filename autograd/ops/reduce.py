@@ -166,6 +166,8 @@ class CrossEntropy(Function):
     log of the sum, so a small loss under large scores keeps its digits. One
     node for what log_softmax and a pick would take several: `F.cross_entropy`
     with class indices uses it; the targets come checked (integers in range).
+    `reduction='mean'` or `'sum'` gives the rows' mean or sum from the same node
+    (`F.cross_entropy` when every row counts once), as PyTorch's loss node does.
     """
     name = "cross_entropy"
 
