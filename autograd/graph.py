@@ -116,7 +116,7 @@ class Node:
         """The gradient that reached each output in the last sweep (None before any)."""
         grads = self._gout
         if grads is not None and any(type(g) is Rebuild for g in grads):
-            grads = self._gout = tuple([g() if type(g) is Rebuild else g for g in grads])
+            grads = self._gout = _made(grads)
         return grads
 
     @grad_outputs.setter
@@ -275,12 +275,7 @@ def operands_made_here(ctx):
     built-in operation made and owns (the value is its own node, its array no
     view): not a leaf's array, which an optimizer changes in place, nor a view
     of one (a weight's W^T). A record may then keep the operands themselves."""
-    if type(ctx) is Node:
-        inputs = ctx.inputs
-    else:
-        second = ctx._second
-        inputs = (ctx._first,) if second is _UNARY else (ctx._first, second)
-    for v in inputs:
+    for v in ctx.inputs if type(ctx) is Node else value_inputs(ctx):
         if type(v) is float or type(v) is int:
             continue
         if getattr(v, "_fn", None) is None or v.data.base is not None:
@@ -318,8 +313,13 @@ def _built_record(node):
     grads = node._gin
     if grads is None or not any(type(g) is Rebuild for g in grads):
         return grads
-    grads = node._gin = tuple(g() if type(g) is Rebuild else g for g in grads)
+    grads = node._gin = _made(grads)
     return grads
+
+
+def _made(record):
+    """A record (a tuple) with each Rebuild in it made."""
+    return tuple([g() if type(g) is Rebuild else g for g in record])
 
 
 # What Tensor and Scalar share as values that can be their own node (see the module
@@ -962,9 +962,10 @@ def no_grad_records():
     (`grad_outputs`, `grad_inputs`), so that the graph can be drawn with them.
     Most are kept as how to make them (`Rebuild`), but sums and products with
     weights stay arrays, and the recipes themselves cost a little: a training
-    loop that draws nothing runs faster without them (W3's LSTM step: about 8%). `.grad` of leaves and of `retain_grad()` values is filled as
-    always; the nodes' records are left empty (None), so the drawing of such a
-    graph shows no gradients.
+    loop that draws nothing runs faster without them (W3's LSTM step: about 8%).
+    `.grad` of leaves and of `retain_grad()` values is filled as always; the
+    nodes' records are left empty (None), so the drawing of such a graph shows
+    no gradients.
     """
     prev = state.records
     state.records = False

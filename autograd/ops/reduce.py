@@ -190,12 +190,9 @@ class CrossEntropy(Function):
     @staticmethod
     def backward(ctx, grad_output):
         softmax, target, reduction = ctx.saved_tensors
-        if reduction == "none":
-            per_row = grad_output[:, None]
-        else:                                       # every row's: d mean / d row = 1/N
-            per_row = grad_output = (grad_output / len(target) if reduction == "mean"
-                                     else grad_output)
-        grad = softmax * per_row
+        if reduction == "mean":                     # every row's: d mean / d row = 1/N
+            grad_output = grad_output / len(target)
+        grad = softmax * (grad_output[:, None] if reduction == "none" else grad_output)
         grad[np.arange(len(target)), target] -= grad_output
         return grad, None
 
